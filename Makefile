@@ -1,0 +1,43 @@
+# Tremplin — the two commands of the README: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: install demo serve test lint messages compilemessages bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP) compilemessages
+
+compilemessages: $(STAMP)
+	@command -v msgfmt >/dev/null || { echo "GNU gettext (msgfmt) is needed: apt-get install gettext"; exit 1; }
+	@for app in lms courses competences; do (cd $$app && ../$(BIN)/django-admin compilemessages --verbosity 0); done
+
+demo: install
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --no-input --verbosity 0
+	$(BIN)/python manage.py lms_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+messages: $(STAMP)
+	@for app in lms courses competences; do (cd $$app && ../$(BIN)/django-admin makemessages -l fr --no-obsolete --add-location file); done
+
+bench: install
+	@echo "No benchmark yet: they arrive with the LRS and analytics issues (tests/benchmarks/)."
+
+clean:
+	rm -rf $(VENV) var

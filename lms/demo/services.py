@@ -1,0 +1,249 @@
+"""Demo data: frameworks, the course catalogue, collectivities, people and six months of activity.
+
+Every step is idempotent: a second run reuses what exists and adds nothing twice.
+"""
+
+import json
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
+from wagtail.models import Page, Site
+
+from competences.models import Competence
+from competences.services import load_shipped_frameworks
+from courses import grading
+from courses import services as course_services
+from courses.models import CataloguePage, CourseCompetence, CoursePage, LessonPage, TrackPage
+from lms.analytics import services as analytics
+from lms.models import Collectivity, Enrolment, Membership
+from lms.services.organisations import add_membership
+
+CONTENT_FILE = Path(__file__).resolve().parent / "content.json"
+#: Demo only: every demo account has this password (printed by ``lms_demo`` and listed in the README).
+DEMO_PASSWORD = "tremplin-demo-2026"
+BLOCK_NAMESPACE = uuid.UUID("1b1f7c2e-6a57-4a8e-9a39-9b1c8c1f0d42")
+
+
+@dataclass(frozen=True)
+class DemoCollectivity:
+    slug: str
+    name: str
+    kind: str
+    population: int
+    prefix: str
+    agents: int
+    elected: int
+
+
+COLLECTIVITIES = [
+    DemoCollectivity("valmont-sur-loire", "Commune de Valmont-sur-Loire", "commune", 8200, "valmont", 18, 6),
+    DemoCollectivity("cc-val-de-loire", "Communauté de communes du Val de Loire", "epci", 41000, "ccvl", 12, 5),
+    DemoCollectivity("saint-aubin-les-pres", "Commune de Saint-Aubin-les-Prés", "commune", 2300, "saintaubin", 8, 4),
+]
+EPCI_MEMBERS = {"cc-val-de-loire": ["valmont-sur-loire"]}
+
+
+def load_content() -> dict:
+    return json.loads(CONTENT_FILE.read_text(encoding="utf-8"))
+
+
+def _child(parent: Page, model, slug: str, **fields):
+    existing = model.objects.child_of(parent).filter(slug=slug).first()
+    if existing:
+        return existing, False
+    page = model(slug=slug, **fields)
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page, True
+
+
+def _lesson_body(lesson: dict) -> str:
+    blocks = [
+        {"type": "text", "value": lesson["body_html"], "id": str(uuid.uuid5(BLOCK_NAMESPACE, lesson["slug"] + "/text"))}
+    ]
+    quiz = lesson.get("quiz")
+    if quiz:
+        blocks.append(
+            {
+                "type": "quiz",
+                "id": str(uuid.uuid5(BLOCK_NAMESPACE, lesson["slug"] + "/quiz")),
+                "value": {
+                    "title": quiz["title"],
+                    "mastery_threshold": quiz["mastery_threshold"],
+                    "questions": [
+                        {
+                            "prompt": q["prompt"],
+                            "kind": q["kind"],
+                            "feedback": q.get("feedback", ""),
+                            "choices": [{"text": c["text"], "correct": c["correct"]} for c in q["choices"]],
+                        }
+                        for q in quiz["questions"]
+                    ],
+                },
+            }
+        )
+    return json.dumps(blocks)
+
+
+@transaction.atomic
+def build_catalogue(content: dict) -> CataloguePage:
+    """Create the catalogue, tracks, courses and lessons of ``content`` and make the catalogue the home page."""
+    root = Page.get_first_root_node()
+    catalogue, _ = _child(
+        root,
+        CataloguePage,
+        "catalogue",
+        title="Tremplin — se former au numérique",
+        intro="<p>Des parcours courts et gratuits pour les agents, les élus et les habitants.</p>",
+    )
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(hostname="localhost", root_page=catalogue, is_default_site=True, site_name="Tremplin")
+    elif site.root_page_id != catalogue.pk:
+        site.root_page = catalogue
+        site.site_name = "Tremplin"
+        site.save()
+    competences = {c.code: c for c in Competence.objects.filter(framework__slug="crcn")}
+    for track_data in content["tracks"]:
+        track, _ = _child(
+            catalogue, TrackPage, track_data["slug"], title=track_data["title"],
+            audience=track_data["audience"], intro=track_data["intro"],
+        )
+        for course_data in track_data["courses"]:
+            course, created = _child(
+                track, CoursePage, course_data["slug"], title=course_data["title"],
+                summary=course_data["summary"], duration_minutes=course_data["duration_minutes"],
+            )
+            if created:
+                for order, mapping in enumerate(course_data["competences"]):
+                    CourseCompetence.objects.create(
+                        page=course, competence=competences[mapping["code"]], level=mapping["level"], sort_order=order
+                    )
+            for lesson_data in course_data["lessons"]:
+                _child(course, LessonPage, lesson_data["slug"], title=lesson_data["title"], body=_lesson_body(lesson_data))
+    return catalogue
+
+
+def _user(username: str, first_name: str, last_name: str, **extra):
+    user, created = get_user_model().objects.get_or_create(
+        username=username, defaults={"first_name": first_name, "last_name": last_name, "email": f"{username}@demo.invalid", **extra}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    return user
+
+
+FIRST_NAMES = ["Camille", "Dominique", "Claude", "Alix", "Sacha", "Morgan", "Charlie", "Lou", "Eden", "Noa",
+               "Maël", "Andrea", "Louison", "Gaby", "Jules", "Ange", "Sasha", "Yaël"]
+LAST_NAMES = ["Martin", "Bernard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel",
+              "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard"]
+
+
+@transaction.atomic
+def build_people() -> dict[str, list]:
+    """Create the demo collectivities and their people; return the demo learners by collectivity slug."""
+    admin = _user("admin", "Alex", "Admin", is_staff=True, is_superuser=True)
+    if not admin.is_superuser:
+        admin.is_superuser = admin.is_staff = True
+        admin.save()
+    collectivities = {}
+    for spec in COLLECTIVITIES:
+        collectivities[spec.slug], _ = Collectivity.objects.update_or_create(
+            slug=spec.slug, defaults={"name": spec.name, "kind": spec.kind, "population": spec.population}
+        )
+    for epci, members in EPCI_MEMBERS.items():
+        collectivities[epci].members.add(*(collectivities[slug] for slug in members))
+    learners = {}
+    for spec in COLLECTIVITIES:
+        collectivity = collectivities[spec.slug]
+        add_membership(_user(f"rh.{spec.prefix}", "Responsable", "RH"), collectivity, Membership.Role.HR_MANAGER)
+        people = []
+        for number in range(1, spec.agents + 1):
+            name = (FIRST_NAMES[number % len(FIRST_NAMES)], LAST_NAMES[(number * 7) % len(LAST_NAMES)])
+            user = _user(f"agent.{spec.prefix}.{number:02d}", *name)
+            add_membership(user, collectivity, Membership.Role.AGENT)
+            people.append((user, Membership.Role.AGENT))
+        for number in range(1, spec.elected + 1):
+            name = (FIRST_NAMES[(number * 5) % len(FIRST_NAMES)], LAST_NAMES[(number * 3) % len(LAST_NAMES)])
+            user = _user(f"elu.{spec.prefix}.{number:02d}", *name)
+            add_membership(user, collectivity, Membership.Role.ELECTED_OFFICIAL)
+            people.append((user, Membership.Role.ELECTED_OFFICIAL))
+        learners[spec.slug] = people
+    # The agent of the walkthrough: no history, so that a visitor sees their own quiz counted.
+    add_membership(_user("agent.valmont", "Camille", "Martin"), collectivities["valmont-sur-loire"], Membership.Role.AGENT)
+    return learners
+
+
+def _answers(lesson: LessonPage, block, rng: random.Random, skill: float) -> QueryDict:
+    data = QueryDict(mutable=True)
+    data["quiz_block"] = block.id
+    for index, question in enumerate(block.value["questions"]):
+        correct = [str(i) for i, choice in enumerate(question["choices"]) if choice["correct"]]
+        if rng.random() < skill:
+            data.setlist(grading.field_name(block.id, index), correct)
+        else:
+            wrong = [str(i) for i, choice in enumerate(question["choices"]) if not choice["correct"]]
+            data.setlist(grading.field_name(block.id, index), [rng.choice(wrong)])
+    return data
+
+
+@transaction.atomic
+def simulate_activity(learners: dict[str, list], *, days: int = 180, seed: int = 42) -> int:
+    """Play six months of learning by the demo learners through the real course services.
+
+    Skipped when the demo learners already have enrolments (a second run adds nothing).
+
+    Returns:
+        The number of enrolments created.
+    """
+    everyone = [user for people in learners.values() for user, _ in people]
+    if Enrolment.objects.filter(user__in=everyone).exists():
+        return 0
+    rng = random.Random(seed)
+    tracks = {t.audience: t for t in TrackPage.objects.live().specific()}
+    now = timezone.now().replace(microsecond=0)
+    created = 0
+    for people in learners.values():
+        for user, role in people:
+            track = tracks.get("elected" if role == Membership.Role.ELECTED_OFFICIAL else "agents")
+            if track is None or rng.random() < 0.2:
+                continue
+            courses = list(track.courses())
+            skill = rng.uniform(0.55, 0.98)
+            for course in rng.sample(courses, k=rng.randint(1, min(3, len(courses)))):
+                when = now - timedelta(days=rng.randint(10, days), hours=rng.randint(0, 10))
+                created += 1
+                for lesson in course.lessons():
+                    when += timedelta(hours=rng.randint(1, 72))
+                    if when >= now:
+                        break
+                    course_services.open_lesson(user, lesson, when=when)
+                    for block in lesson.quiz_blocks():
+                        for _attempt in range(2):
+                            when += timedelta(minutes=rng.randint(5, 40))
+                            outcome = course_services.submit_quiz(
+                                user, lesson, _answers(lesson, block, rng, skill), when=when
+                            )
+                            if outcome.attempt and outcome.attempt.passed:
+                                break
+    return created
+
+
+def load_demo() -> dict:
+    """Load everything the demo needs, then compute the dashboards. Returns a summary."""
+    frameworks = load_shipped_frameworks()
+    build_catalogue(load_content())
+    learners = build_people()
+    enrolments = simulate_activity(learners)
+    touched = analytics.collectivities_to_refresh(analytics.process_new_statements())
+    for collectivity in Collectivity.objects.all():
+        analytics.rebuild_snapshot(collectivity.pk)
+    return {"frameworks": frameworks, "enrolments": enrolments, "collectivities": len(touched)}

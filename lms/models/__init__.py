@@ -1,0 +1,18 @@
+from .analytics import AggregationState, CollectivitySnapshot, CompetenceEvidence, LearnerCompetenceLevel
+from .organisations import Collectivity, Learner, Membership
+from .progress import AssessmentAttempt, Enrolment, LessonProgress
+from .statements import Statement
+
+__all__ = [
+    "AggregationState",
+    "AssessmentAttempt",
+    "Collectivity",
+    "CollectivitySnapshot",
+    "CompetenceEvidence",
+    "Enrolment",
+    "Learner",
+    "LearnerCompetenceLevel",
+    "LessonProgress",
+    "Membership",
+    "Statement",
+]

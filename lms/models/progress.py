@@ -1,0 +1,66 @@
+"""Operational learning rows, always written in the same transaction as their xAPI statements."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Enrolment(models.Model):
+    """A learner's registration to a course; its ``registration`` is the xAPI context registration."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lms_enrolments")
+    course = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    collectivity = models.ForeignKey(
+        "lms.Collectivity", on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolments"
+    )
+    registration = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    enrolled_at = models.DateTimeField(_("enrolled"))
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="lms_enrolment_unique")]
+
+    def __str__(self):
+        return f"{self.user} — {self.course}"
+
+
+class LessonProgress(models.Model):
+    """That a learner has seen a lesson of a course they are enrolled in."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="lesson_progress")
+    lesson = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    first_seen_at = models.DateTimeField(_("first seen"))
+    last_seen_at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
+        constraints = [models.UniqueConstraint(fields=["enrolment", "lesson"], name="lms_lessonprogress_unique")]
+
+
+class AssessmentAttempt(models.Model):
+    """One graded attempt at a quiz."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attempts")
+    lesson = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    activity_id = models.CharField(_("activity id"), max_length=500)
+    score_raw = models.FloatField()
+    score_max = models.FloatField()
+    passed = models.BooleanField()
+    responses = models.JSONField(default=dict)
+    statement_id = models.UUIDField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("assessment attempt")
+        verbose_name_plural = _("assessment attempts")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["enrolment", "activity_id"])]
+
+    @property
+    def scaled(self) -> float:
+        return self.score_raw / self.score_max if self.score_max else 0.0

@@ -1,0 +1,34 @@
+"""The statement store: one row per xAPI statement, the source of truth for learning events."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Statement(models.Model):
+    """A stored xAPI statement.
+
+    ``seq`` grows with each insert: the aggregation reads statements after a watermark on it. The full
+    statement is kept in ``data``; the other columns are copies used for filtering.
+    """
+
+    seq = models.BigAutoField(primary_key=True)
+    statement_id = models.UUIDField(_("statement id"), unique=True)
+    actor_name = models.CharField(_("actor"), max_length=255, db_index=True)
+    verb = models.CharField(_("verb"), max_length=255, db_index=True)
+    object_id = models.CharField(_("object"), max_length=500, db_index=True)
+    registration = models.UUIDField(null=True, blank=True, db_index=True)
+    timestamp = models.DateTimeField(_("timestamp"))
+    stored = models.DateTimeField(_("stored"), db_index=True)
+    collectivity = models.ForeignKey(
+        "lms.Collectivity", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    voided = models.BooleanField(default=False)
+    data = models.JSONField()
+
+    class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+        ordering = ["-stored", "-seq"]
+
+    def __str__(self):
+        return str(self.statement_id)

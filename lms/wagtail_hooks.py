@@ -1,0 +1,26 @@
+"""Registers Tremplin's admin views and menu items; the views live in ``lms.dashboards``."""
+
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from lms.dashboards.views import CompetenceDashboardView
+from lms.services.scope import visible_collectivities
+
+
+class DashboardMenuItem(MenuItem):
+    def is_shown(self, request):
+        return visible_collectivities(request.user).exists()
+
+
+@hooks.register("register_admin_urls")
+def register_dashboard_urls():
+    return [path("tremplin/competences/", CompetenceDashboardView.as_view(), name="lms_dashboard_competences")]
+
+
+@hooks.register("register_admin_menu_item")
+def register_dashboard_menu_item():
+    return DashboardMenuItem(
+        _("Competences"), reverse("lms_dashboard_competences"), icon_name="table", name="lms-competences", order=250
+    )

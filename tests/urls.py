@@ -1,0 +1,13 @@
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+
+from lms import urls as lms_urls
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("compte/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include(lms_urls)),
+    path("", include(wagtail_urls)),
+]
