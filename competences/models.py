@@ -82,7 +82,9 @@ class Level(models.Model):
         verbose_name = _("level")
         verbose_name_plural = _("levels")
         ordering = ["framework", "number"]
-        constraints = [models.UniqueConstraint(fields=["framework", "number"], name="lms_level_unique_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "number"], name="lms_level_unique_number")
+        ]
 
     def __str__(self):
         return f"{self.number} — {self.name}"

@@ -71,5 +71,6 @@ def load_framework(data: dict) -> Framework:
 def load_shipped_frameworks() -> list[Framework]:
     """Load every framework shipped in ``competences/data/`` and return them."""
     return [
-        load_framework(json.loads(path.read_text(encoding="utf-8"))) for path in sorted(DATA_DIR.glob("*.json"))
+        load_framework(json.loads(path.read_text(encoding="utf-8")))
+        for path in sorted(DATA_DIR.glob("*.json"))
     ]

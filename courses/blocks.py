@@ -25,11 +25,15 @@ class QuestionBlock(blocks.StructBlock):
         label=_("Kind"),
         choices=[(SINGLE, _("Single choice")), (MULTIPLE, _("Multiple choice"))],
         default=SINGLE,
-        help_text=_("Single choice: exactly one correct answer. Multiple choice: the learner ticks every correct one."),
+        help_text=_(
+            "Single choice: exactly one correct answer. Multiple choice: the learner ticks every correct one."
+        ),
     )
     choices = blocks.ListBlock(AnswerChoiceBlock(), label=_("Answer choices"), min_num=2)
     feedback = blocks.TextBlock(
-        label=_("Feedback"), required=False, help_text=_("Shown after the attempt: why the right answer is right.")
+        label=_("Feedback"),
+        required=False,
+        help_text=_("Shown after the attempt: why the right answer is right."),
     )
 
     class Meta:

@@ -49,8 +49,10 @@ def grade(quiz: dict, block_id: str, data) -> QuizResult:
     """
     outcome = QuizResult(threshold=quiz["mastery_threshold"])
     for index, question in enumerate(quiz["questions"]):
-        raw = data.getlist(field_name(block_id, index)) if hasattr(data, "getlist") else data.get(
-            field_name(block_id, index), []
+        raw = (
+            data.getlist(field_name(block_id, index))
+            if hasattr(data, "getlist")
+            else data.get(field_name(block_id, index), [])
         )
         selected = sorted({int(value) for value in raw if str(value).isdigit()})
         correct = [position for position, choice in enumerate(question["choices"]) if choice["correct"]]
@@ -71,7 +73,9 @@ def unanswered(quiz: dict, block_id: str, data) -> list[int]:
     return [
         index + 1
         for index in range(len(quiz["questions"]))
-        if not (data.getlist(field_name(block_id, index)) if hasattr(data, "getlist") else data.get(
-            field_name(block_id, index)
-        ))
+        if not (
+            data.getlist(field_name(block_id, index))
+            if hasattr(data, "getlist")
+            else data.get(field_name(block_id, index))
+        )
     ]

@@ -1,8 +1,8 @@
 """Wagtail page types of the content tree: catalogue → track → course → lesson."""
 
-from django.core.validators import MaxValueValidator, MinValueValidator
 from urllib.parse import urlencode
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
@@ -41,7 +41,9 @@ class CataloguePage(Page):
 class TrackPage(Page):
     """A track (parcours): a curated sequence of courses for one audience."""
 
-    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices, default=Audience.AGENTS)
+    audience = models.CharField(
+        _("audience"), max_length=20, choices=Audience.choices, default=Audience.AGENTS
+    )
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link", "ul"])
 
     content_panels = [*Page.content_panels, FieldPanel("audience"), FieldPanel("intro")]
@@ -97,7 +99,9 @@ class CourseCompetence(Orderable):
 
     page = ParentalKey(CoursePage, on_delete=models.CASCADE, related_name="competence_mappings")
     competence = models.ForeignKey(
-        "lms_competences.Competence", on_delete=models.PROTECT, related_name="course_mappings",
+        "lms_competences.Competence",
+        on_delete=models.PROTECT,
+        related_name="course_mappings",
         verbose_name=_("competence"),
     )
     level = models.PositiveSmallIntegerField(

@@ -21,7 +21,9 @@ def login_url() -> str:
 
 
 def _activity_id(page, *suffix) -> str:
-    return "/".join([lms_settings.SITE_URL.rstrip("/"), "xapi", "activities", str(page.translation_key), *suffix])
+    return "/".join(
+        [lms_settings.SITE_URL.rstrip("/"), "xapi", "activities", str(page.translation_key), *suffix]
+    )
 
 
 def course_ref(course) -> ActivityRef:
@@ -33,7 +35,9 @@ def lesson_ref(lesson) -> ActivityRef:
 
 
 def quiz_ref(lesson, block) -> ActivityRef:
-    return ActivityRef(id=_activity_id(lesson, "quiz", block.id), name=block.value["title"], type=v.ASSESSMENT)
+    return ActivityRef(
+        id=_activity_id(lesson, "quiz", block.id), name=block.value["title"], type=v.ASSESSMENT
+    )
 
 
 def competence_refs(course) -> list[CompetenceRef]:
@@ -77,8 +81,10 @@ def submit_quiz(user, lesson, data, *, when=None) -> QuizOutcome:
     if missing:
         return QuizOutcome(
             block_id=block.id,
-            errors=[_("Answer every question before submitting. Unanswered: %(questions)s.")
-                    % {"questions": ", ".join(str(number) for number in missing)}],
+            errors=[
+                _("Answer every question before submitting. Unanswered: %(questions)s.")
+                % {"questions": ", ".join(str(number) for number in missing)}
+            ],
             data=data,
         )
     result = grading.grade(block.value, block.id, data)
@@ -96,11 +102,7 @@ def submit_quiz(user, lesson, data, *, when=None) -> QuizOutcome:
                 score_raw=result.score,
                 score_max=result.total,
                 passed=result.passed,
-                responses={
-                    "questions": [
-                        {"selected": r.selected, "right": r.right} for r in result.results
-                    ]
-                },
+                responses={"questions": [{"selected": r.selected, "right": r.right} for r in result.results]},
             ),
             competence_refs(course),
             when=when,
@@ -133,7 +135,9 @@ def course_progress(user, course, lessons) -> dict:
     return {
         "enrolled": True,
         "seen": seen,
-        "percent": round(100 * len(seen & {lesson.pk for lesson in lessons}) / len(lessons)) if lessons else 0,
+        "percent": round(100 * len(seen & {lesson.pk for lesson in lessons}) / len(lessons))
+        if lessons
+        else 0,
         "completed_at": enrolment.completed_at,
         "resume": resume,
     }

@@ -16,11 +16,17 @@ class DashboardMenuItem(MenuItem):
 
 @hooks.register("register_admin_urls")
 def register_dashboard_urls():
-    return [path("tremplin/competences/", CompetenceDashboardView.as_view(), name="lms_dashboard_competences")]
+    return [
+        path("tremplin/competences/", CompetenceDashboardView.as_view(), name="lms_dashboard_competences")
+    ]
 
 
 @hooks.register("register_admin_menu_item")
 def register_dashboard_menu_item():
     return DashboardMenuItem(
-        _("Competences"), reverse("lms_dashboard_competences"), icon_name="table", name="lms-competences", order=250
+        _("Competences"),
+        reverse("lms_dashboard_competences"),
+        icon_name="table",
+        name="lms-competences",
+        order=250,
     )

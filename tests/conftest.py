@@ -49,7 +49,12 @@ CONTENT = {
                     "duration_minutes": 30,
                     "competences": [{"code": "4.2", "level": 3}, {"code": "4.1", "level": 2}],
                     "lessons": [
-                        {"slug": "bases", "title": "Les bases", "body_html": "<p>Le RGPD protège.</p>", "quiz": None},
+                        {
+                            "slug": "bases",
+                            "title": "Les bases",
+                            "body_html": "<p>Le RGPD protège.</p>",
+                            "quiz": None,
+                        },
                         {"slug": "quiz", "title": "Vérifier", "body_html": "<p>À vous.</p>", "quiz": QUIZ},
                     ],
                 },
@@ -59,7 +64,9 @@ CONTENT = {
                     "summary": "Hameçonnage.",
                     "duration_minutes": 20,
                     "competences": [{"code": "2.1", "level": 2}],
-                    "lessons": [{"slug": "mails", "title": "Les mails", "body_html": "<p>Prudence.</p>", "quiz": None}],
+                    "lessons": [
+                        {"slug": "mails", "title": "Les mails", "body_html": "<p>Prudence.</p>", "quiz": None}
+                    ],
                 },
             ],
         }
@@ -88,7 +95,9 @@ def first_lesson(catalogue) -> LessonPage:
 
 
 def make_user(username, collectivity=None, role=None):
-    user = get_user_model().objects.create_user(username=username, password=PASSWORD, email=f"{username}@example.org")
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, email=f"{username}@example.org"
+    )
     if collectivity is not None:
         add_membership(user, collectivity, role)
     return user
@@ -124,7 +133,9 @@ def right_answers(lesson: LessonPage) -> dict:
     block = lesson.quiz_blocks()[0]
     data = {"quiz_block": block.id}
     for index, question in enumerate(block.value["questions"]):
-        data[f"quiz-{block.id}-q{index}"] = [str(i) for i, c in enumerate(question["choices"]) if c["correct"]]
+        data[f"quiz-{block.id}-q{index}"] = [
+            str(i) for i, c in enumerate(question["choices"]) if c["correct"]
+        ]
     return data
 
 

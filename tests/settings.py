@@ -1,4 +1,4 @@
-"""A minimal host site for the test suite, independent of ``lms/project``: the apps plug into any Wagtail site."""
+"""A minimal host site for the tests, independent of ``lms/project``: the apps plug into any Wagtail site."""
 
 import os
 from pathlib import Path
@@ -81,8 +81,10 @@ WAGTAIL_SITE_NAME = "Tremplin (tests)"
 WAGTAILADMIN_BASE_URL = "http://testserver"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
+# Eager in the test process; a real worker started by the integration tests gets a broker URL and a queue.
 CELERY_BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "")
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("TEST_CELERY_QUEUE", "celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 

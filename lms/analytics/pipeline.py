@@ -27,7 +27,10 @@ def extract_evidence(statements: pd.DataFrame) -> pd.DataFrame:
     if passed.empty:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     validated = pd.Series(
-        [((data.get("context") or {}).get("extensions") or {}).get(v.EXT_VALIDATED_LEVELS) for data in passed["data"]],
+        [
+            ((data.get("context") or {}).get("extensions") or {}).get(v.EXT_VALIDATED_LEVELS)
+            for data in passed["data"]
+        ],
         index=passed.index,
         name="validated",
     )

@@ -68,7 +68,9 @@ def _absorb(statements: pd.DataFrame) -> set[str]:
     if evidence.empty:
         return set()
     competence_ids = dict(
-        Competence.objects.filter(uri__in=evidence["competence_uri"].unique().tolist()).values_list("uri", "pk")
+        Competence.objects.filter(uri__in=evidence["competence_uri"].unique().tolist()).values_list(
+            "uri", "pk"
+        )
     )
     evidence = evidence.assign(competence_id=evidence["competence_uri"].map(competence_ids)).dropna(
         subset=["competence_id"]

@@ -75,13 +75,13 @@ class CompetenceDashboardView(WagtailAdminTemplateMixin, TemplateView):
             competence = competences.get(row["competence_id"])
             if competence is None:
                 continue
-            counts = [row["counts"].get(str(level), 0) for level in LEVELS]
+            cells = [mask(row["counts"].get(str(level), 0), minimum) for level in LEVELS]
             rows.append(
                 {
                     "competence": competence,
-                    "cells": [mask(count, minimum) for count in counts],
+                    "cells": cells,
                     "unassessed": mask(row["unassessed"], minimum),
-                    "bars": _bars(counts, row["unassessed"], learners),
+                    "bars": _bars(cells, learners),
                 }
             )
         context["rows"] = rows
@@ -90,16 +90,21 @@ class CompetenceDashboardView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-def _bars(counts: list[int], unassessed: int, learners: int) -> list[dict]:
-    """Segments of one stacked bar, in percent of the population (hidden counts are drawn too small to read)."""
+def _bars(cells: list[int | None], learners: int) -> list[dict]:
+    """Segments of one stacked bar, in percent of the population.
+
+    Hidden (small) counts are not drawn: they fall in the grey remainder with the learners who have no
+    validated level, so that the chart reveals no more than the table.
+    """
     if not learners:
         return []
     segments, x = [], 0.0
-    for level, count, colour in zip(LEVELS, counts, PALETTE, strict=True):
+    for level, count, colour in zip(LEVELS, cells, PALETTE, strict=True):
         if count:
             width = 100 * count / learners
             segments.append({"x": round(x, 2), "width": round(width, 2), "colour": colour, "level": level})
             x += width
-    if unassessed:
-        segments.append({"x": round(x, 2), "width": round(100 - x, 2), "colour": UNASSESSED_COLOUR, "level": None})
+    if x < 100:
+        remainder = {"x": round(x, 2), "width": round(100 - x, 2), "colour": UNASSESSED_COLOUR, "level": None}
+        segments.append(remainder)
     return segments

@@ -44,8 +44,12 @@ class DemoCollectivity:
 
 COLLECTIVITIES = [
     DemoCollectivity("valmont-sur-loire", "Commune de Valmont-sur-Loire", "commune", 8200, "valmont", 18, 6),
-    DemoCollectivity("cc-val-de-loire", "Communauté de communes du Val de Loire", "epci", 41000, "ccvl", 12, 5),
-    DemoCollectivity("saint-aubin-les-pres", "Commune de Saint-Aubin-les-Prés", "commune", 2300, "saintaubin", 8, 4),
+    DemoCollectivity(
+        "cc-val-de-loire", "Communauté de communes du Val de Loire", "epci", 41000, "ccvl", 12, 5
+    ),
+    DemoCollectivity(
+        "saint-aubin-les-pres", "Commune de Saint-Aubin-les-Prés", "commune", 2300, "saintaubin", 8, 4
+    ),
 ]
 EPCI_MEMBERS = {"cc-val-de-loire": ["valmont-sur-loire"]}
 
@@ -66,7 +70,11 @@ def _child(parent: Page, model, slug: str, **fields):
 
 def _lesson_body(lesson: dict) -> str:
     blocks = [
-        {"type": "text", "value": lesson["body_html"], "id": str(uuid.uuid5(BLOCK_NAMESPACE, lesson["slug"] + "/text"))}
+        {
+            "type": "text",
+            "value": lesson["body_html"],
+            "id": str(uuid.uuid5(BLOCK_NAMESPACE, lesson["slug"] + "/text")),
+        }
     ]
     quiz = lesson.get("quiz")
     if quiz:
@@ -94,7 +102,7 @@ def _lesson_body(lesson: dict) -> str:
 
 @transaction.atomic
 def build_catalogue(content: dict) -> CataloguePage:
-    """Create the catalogue, tracks, courses and lessons of ``content`` and make the catalogue the home page."""
+    """Create the tracks, courses and lessons of ``content`` under a catalogue that becomes the home page."""
     root = Page.get_first_root_node()
     catalogue, _ = _child(
         root,
@@ -105,7 +113,9 @@ def build_catalogue(content: dict) -> CataloguePage:
     )
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
-        Site.objects.create(hostname="localhost", root_page=catalogue, is_default_site=True, site_name="Tremplin")
+        Site.objects.create(
+            hostname="localhost", root_page=catalogue, is_default_site=True, site_name="Tremplin"
+        )
     elif site.root_page_id != catalogue.pk:
         site.root_page = catalogue
         site.site_name = "Tremplin"
@@ -113,27 +123,50 @@ def build_catalogue(content: dict) -> CataloguePage:
     competences = {c.code: c for c in Competence.objects.filter(framework__slug="crcn")}
     for track_data in content["tracks"]:
         track, _ = _child(
-            catalogue, TrackPage, track_data["slug"], title=track_data["title"],
-            audience=track_data["audience"], intro=track_data["intro"],
+            catalogue,
+            TrackPage,
+            track_data["slug"],
+            title=track_data["title"],
+            audience=track_data["audience"],
+            intro=track_data["intro"],
         )
         for course_data in track_data["courses"]:
             course, created = _child(
-                track, CoursePage, course_data["slug"], title=course_data["title"],
-                summary=course_data["summary"], duration_minutes=course_data["duration_minutes"],
+                track,
+                CoursePage,
+                course_data["slug"],
+                title=course_data["title"],
+                summary=course_data["summary"],
+                duration_minutes=course_data["duration_minutes"],
             )
             if created:
                 for order, mapping in enumerate(course_data["competences"]):
                     CourseCompetence.objects.create(
-                        page=course, competence=competences[mapping["code"]], level=mapping["level"], sort_order=order
+                        page=course,
+                        competence=competences[mapping["code"]],
+                        level=mapping["level"],
+                        sort_order=order,
                     )
             for lesson_data in course_data["lessons"]:
-                _child(course, LessonPage, lesson_data["slug"], title=lesson_data["title"], body=_lesson_body(lesson_data))
+                _child(
+                    course,
+                    LessonPage,
+                    lesson_data["slug"],
+                    title=lesson_data["title"],
+                    body=_lesson_body(lesson_data),
+                )
     return catalogue
 
 
 def _user(username: str, first_name: str, last_name: str, **extra):
     user, created = get_user_model().objects.get_or_create(
-        username=username, defaults={"first_name": first_name, "last_name": last_name, "email": f"{username}@demo.invalid", **extra}
+        username=username,
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": f"{username}@demo.invalid",
+            **extra,
+        },
     )
     if created:
         user.set_password(DEMO_PASSWORD)
@@ -141,10 +174,46 @@ def _user(username: str, first_name: str, last_name: str, **extra):
     return user
 
 
-FIRST_NAMES = ["Camille", "Dominique", "Claude", "Alix", "Sacha", "Morgan", "Charlie", "Lou", "Eden", "Noa",
-               "Maël", "Andrea", "Louison", "Gaby", "Jules", "Ange", "Sasha", "Yaël"]
-LAST_NAMES = ["Martin", "Bernard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel",
-              "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard"]
+FIRST_NAMES = [
+    "Camille",
+    "Dominique",
+    "Claude",
+    "Alix",
+    "Sacha",
+    "Morgan",
+    "Charlie",
+    "Lou",
+    "Eden",
+    "Noa",
+    "Maël",
+    "Andrea",
+    "Louison",
+    "Gaby",
+    "Jules",
+    "Ange",
+    "Sasha",
+    "Yaël",
+]
+LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+]
 
 
 @transaction.atomic
@@ -164,7 +233,9 @@ def build_people() -> dict[str, list]:
     learners = {}
     for spec in COLLECTIVITIES:
         collectivity = collectivities[spec.slug]
-        add_membership(_user(f"rh.{spec.prefix}", "Responsable", "RH"), collectivity, Membership.Role.HR_MANAGER)
+        add_membership(
+            _user(f"rh.{spec.prefix}", "Responsable", "RH"), collectivity, Membership.Role.HR_MANAGER
+        )
         people = []
         for number in range(1, spec.agents + 1):
             name = (FIRST_NAMES[number % len(FIRST_NAMES)], LAST_NAMES[(number * 7) % len(LAST_NAMES)])
@@ -178,7 +249,11 @@ def build_people() -> dict[str, list]:
             people.append((user, Membership.Role.ELECTED_OFFICIAL))
         learners[spec.slug] = people
     # The agent of the walkthrough: no history, so that a visitor sees their own quiz counted.
-    add_membership(_user("agent.valmont", "Camille", "Martin"), collectivities["valmont-sur-loire"], Membership.Role.AGENT)
+    add_membership(
+        _user("agent.valmont", "Camille", "Martin"),
+        collectivities["valmont-sur-loire"],
+        Membership.Role.AGENT,
+    )
     return learners
 
 

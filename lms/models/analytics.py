@@ -36,6 +36,9 @@ class CompetenceEvidence(models.Model):
             models.UniqueConstraint(fields=["statement_id", "competence"], name="lms_evidence_unique")
         ]
 
+    def __str__(self):
+        return f"{self.actor_name}: {self.competence_id}@{self.level} ({self.kind})"
+
 
 class LearnerCompetenceLevel(models.Model):
     """A learner's validated level for a competence: the highest level validated by evidence."""
@@ -51,6 +54,9 @@ class LearnerCompetenceLevel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["actor_name", "competence"], name="lms_learnerlevel_unique")
         ]
+
+    def __str__(self):
+        return f"{self.actor_name}: {self.competence_id}@{self.level}"
 
 
 class CollectivitySnapshot(models.Model):
@@ -71,3 +77,6 @@ class CollectivitySnapshot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["collectivity", "kind"], name="lms_snapshot_unique_kind")
         ]
+
+    def __str__(self):
+        return f"{self.collectivity_id} {self.kind} @ {self.computed_at:%Y-%m-%d %H:%M}"

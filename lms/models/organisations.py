@@ -53,7 +53,9 @@ class Membership(models.Model):
 
     LEARNER_ROLES = (Role.AGENT, Role.ELECTED_OFFICIAL)
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lms_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lms_memberships"
+    )
     collectivity = models.ForeignKey(Collectivity, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -63,7 +65,9 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         ordering = ["collectivity", "role", "user"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "collectivity", "role"], name="lms_membership_unique_role")
+            models.UniqueConstraint(
+                fields=["user", "collectivity", "role"], name="lms_membership_unique_role"
+            )
         ]
 
     def __str__(self):
@@ -76,7 +80,9 @@ class Learner(models.Model):
     ``actor_name`` is the opaque ``account.name`` of the xAPI actor; it never reveals the person.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lms_learner")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lms_learner"
+    )
     actor_name = models.UUIDField(_("xAPI account name"), unique=True, default=uuid.uuid4, editable=False)
 
     class Meta:

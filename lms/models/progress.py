@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 class Enrolment(models.Model):
     """A learner's registration to a course; its ``registration`` is the xAPI context registration."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lms_enrolments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lms_enrolments"
+    )
     course = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
     collectivity = models.ForeignKey(
         "lms.Collectivity", on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolments"
@@ -39,7 +41,12 @@ class LessonProgress(models.Model):
     class Meta:
         verbose_name = _("lesson progress")
         verbose_name_plural = _("lesson progress")
-        constraints = [models.UniqueConstraint(fields=["enrolment", "lesson"], name="lms_lessonprogress_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "lesson"], name="lms_lessonprogress_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment_id}: {self.lesson_id}"
 
 
 class AssessmentAttempt(models.Model):
@@ -60,6 +67,9 @@ class AssessmentAttempt(models.Model):
         verbose_name_plural = _("assessment attempts")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["enrolment", "activity_id"])]
+
+    def __str__(self):
+        return f"{self.activity_id}: {self.score_raw:g}/{self.score_max:g}"
 
     @property
     def scaled(self) -> float:

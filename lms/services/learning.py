@@ -17,6 +17,7 @@ from lms.xapi.storage import get_store
 
 from .organisations import learner_for, learning_collectivity
 
+
 def _store(statement: dict, enrolment: Enrolment) -> str:
     return get_store().store([statement], collectivity=enrolment.collectivity)[0]
 
@@ -43,7 +44,9 @@ def enrol(user, course: ActivityRef, course_page, *, when=None) -> Enrolment:
 
 
 @transaction.atomic
-def record_lesson_view(enrolment: Enrolment, lesson: ActivityRef, lesson_page, course: ActivityRef, *, when=None):
+def record_lesson_view(
+    enrolment: Enrolment, lesson: ActivityRef, lesson_page, course: ActivityRef, *, when=None
+):
     """Record that a learner has seen a lesson, and its ``experienced`` statement (on first view)."""
     when = when or timezone.now()
     progress, created = LessonProgress.objects.get_or_create(
@@ -122,7 +125,9 @@ def record_assessment(
 
 
 @transaction.atomic
-def complete_course(enrolment: Enrolment, course: ActivityRef, competences: Sequence[CompetenceRef], *, when=None):
+def complete_course(
+    enrolment: Enrolment, course: ActivityRef, competences: Sequence[CompetenceRef], *, when=None
+):
     """Mark a course completed (once) and record its ``completed`` statement.
 
     Completion records training exposure to the course's competences, not a validated level.

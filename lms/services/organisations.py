@@ -19,7 +19,9 @@ def hr_group() -> Group:
     """Return the group that lets HR managers into the Wagtail admin (created on first use)."""
     group, created = Group.objects.get_or_create(name=lms_settings.HR_GROUP_NAME)
     if created:
-        group.permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+        )
     return group
 
 

@@ -122,7 +122,9 @@ def build_statement(
         result = Result(success=success, completion=completion)
         if score is not None:
             raw, maximum = score
-            result.score = Score(raw=raw, min=0, max=maximum, scaled=round(raw / maximum, 4) if maximum else 0)
+            result.score = Score(
+                raw=raw, min=0, max=maximum, scaled=round(raw / maximum, 4) if maximum else 0
+            )
     statement = Statement(
         id=str(statement_id or uuid.uuid4()),
         actor=actor(actor_name),

@@ -7,7 +7,12 @@ from courses.blocks import QuestionBlock
 def _question(kind, flags):
     block = QuestionBlock()
     return block, block.to_python(
-        {"prompt": "Q ?", "kind": kind, "feedback": "", "choices": [{"text": f"c{i}", "correct": f} for i, f in enumerate(flags)]}
+        {
+            "prompt": "Q ?",
+            "kind": kind,
+            "feedback": "",
+            "choices": [{"text": f"c{i}", "correct": f} for i, f in enumerate(flags)],
+        }
     )
 
 

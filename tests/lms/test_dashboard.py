@@ -37,12 +37,15 @@ def test_hr_manager_sees_the_agent_at_the_level_the_quiz_validates(
     assert [cell.split("</td>")[0] for cell in cells] == ["0", "0", "1", "0", "0", "0", "0", "0", "0"]
 
 
-def test_dashboard_shows_its_figures_as_a_chart_and_a_table(client, settings, agent, hr_manager, quiz_lesson,
-                                                            django_capture_on_commit_callbacks):
+def test_dashboard_shows_its_figures_as_a_chart_and_a_table(
+    client, settings, agent, hr_manager, quiz_lesson, django_capture_on_commit_callbacks
+):
     settings.LMS_MIN_GROUP_SIZE = 1
     _pass_quiz(client, agent, quiz_lesson, django_capture_on_commit_callbacks)
     page = _login(client, hr_manager).get(URL).content.decode()
-    assert '<svg role="img"' in page and 'aria-labelledby="table-title"' in page and "Commune de Valmont" in page
+    assert (
+        '<svg role="img"' in page and 'aria-labelledby="table-title"' in page and "Commune de Valmont" in page
+    )
 
 
 def test_small_groups_are_hidden(client, agent, hr_manager, quiz_lesson, django_capture_on_commit_callbacks):
@@ -85,7 +88,13 @@ def test_dashboard_menu_item_is_shown_to_hr_managers_only(client, hr_manager, ag
 
 
 def test_dashboard_reads_a_snapshot_in_a_bounded_number_of_queries(
-    client, settings, agent, hr_manager, quiz_lesson, django_capture_on_commit_callbacks, django_assert_max_num_queries
+    client,
+    settings,
+    agent,
+    hr_manager,
+    quiz_lesson,
+    django_capture_on_commit_callbacks,
+    django_assert_max_num_queries,
 ):
     settings.LMS_MIN_GROUP_SIZE = 1
     _pass_quiz(client, agent, quiz_lesson, django_capture_on_commit_callbacks)
@@ -93,3 +102,16 @@ def test_dashboard_reads_a_snapshot_in_a_bounded_number_of_queries(
     client.get(URL)
     with django_assert_max_num_queries(15):
         assert client.get(URL).status_code == 200
+
+
+def test_the_chart_does_not_draw_hidden_counts(
+    client, settings, commune, agent, hr_manager, quiz_lesson, django_capture_on_commit_callbacks
+):
+    from lms.dashboards.views import PALETTE
+
+    settings.LMS_MIN_GROUP_SIZE = 3
+    for number in range(3):
+        make_user(f"agent{number}", commune, Membership.Role.AGENT)
+    _pass_quiz(client, agent, quiz_lesson, django_capture_on_commit_callbacks)
+    page = _login(client, hr_manager).get(URL).content.decode()
+    assert f'fill="{PALETTE[2]}" stroke="#333" stroke-width' not in page

@@ -19,7 +19,9 @@ def _statement(sid, actor, verb, levels, when=T1):
 def test_only_passed_statements_with_validated_levels_are_evidence():
     frame = pd.DataFrame(
         [
-            _statement("s1", "a", v.PASSED.id, [{"competence": "c42", "level": 3}, {"competence": "c41", "level": 2}]),
+            _statement(
+                "s1", "a", v.PASSED.id, [{"competence": "c42", "level": 3}, {"competence": "c41", "level": 2}]
+            ),
             _statement("s2", "a", v.FAILED.id, [{"competence": "c42", "level": 3}]),
             _statement("s3", "b", v.PASSED.id, None),
         ]
@@ -60,4 +62,8 @@ def test_levels_never_go_down():
 def test_level_distribution_counts_learners_per_level_and_the_unassessed():
     levels = pd.DataFrame({"competence_id": [1, 1, 2], "level": [3, 3, 5]})
     rows = pipeline.level_distribution(levels, learner_count=4, competence_ids=[1, 2, 3])
-    assert [(r["counts"]["3"], r["counts"]["5"], r["unassessed"]) for r in rows] == [(2, 0, 2), (0, 1, 3), (0, 0, 4)]
+    assert [(r["counts"]["3"], r["counts"]["5"], r["unassessed"]) for r in rows] == [
+        (2, 0, 2),
+        (0, 1, 3),
+        (0, 0, 4),
+    ]

@@ -6,7 +6,7 @@ from lms.models import Statement
 
 
 class Command(BaseCommand):
-    help = "Load Tremplin's demo data (frameworks, tracks, collectivities, people, activity) and compute the dashboards."
+    help = "Load the demo data (frameworks, tracks, collectivities, people, activity) and compute dashboards."
 
     def handle(self, *args, **options):
         summary = load_demo()
