@@ -88,3 +88,52 @@ class Level(models.Model):
 
     def __str__(self):
         return f"{self.number} — {self.name}"
+
+
+class JobProfile(models.Model):
+    """A job profile (profil de poste): target levels for a set of competences.
+
+    Shared by every collectivity when ``collectivity`` is empty, otherwise that collectivity's own.
+    """
+
+    name = models.CharField(_("name"), max_length=255)
+    slug = models.SlugField(_("slug"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    collectivity = models.ForeignKey(
+        "lms.Collectivity",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="job_profiles",
+        verbose_name=_("collectivity"),
+        help_text=_("Leave empty for a profile shared by every collectivity."),
+    )
+
+    class Meta:
+        verbose_name = _("job profile")
+        verbose_name_plural = _("job profiles")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["collectivity", "slug"], name="lms_jobprofile_unique_slug"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class JobProfileTarget(models.Model):
+    """The level a job profile expects for one competence."""
+
+    job_profile = models.ForeignKey(JobProfile, on_delete=models.CASCADE, related_name="targets")
+    competence = models.ForeignKey(Competence, on_delete=models.PROTECT, related_name="job_profile_targets")
+    level = models.PositiveSmallIntegerField(_("target level"))
+
+    class Meta:
+        verbose_name = _("target level")
+        verbose_name_plural = _("target levels")
+        constraints = [
+            models.UniqueConstraint(fields=["job_profile", "competence"], name="lms_jobprofiletarget_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.job_profile}: {self.competence.code} ≥ {self.level}"

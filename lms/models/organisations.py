@@ -58,6 +58,14 @@ class Membership(models.Model):
     )
     collectivity = models.ForeignKey(Collectivity, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    job_profile = models.ForeignKey(
+        "lms_competences.JobProfile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("job profile"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
