@@ -51,7 +51,7 @@ def test_makemessages_would_not_change_the_french_catalogue(app, tmp_path):
     )
     committed = _messages(_catalogue(ROOT / app).read_text(encoding="utf-8"))
     regenerated = _messages(_catalogue(copy).read_text(encoding="utf-8"))
-    assert regenerated.keys() == committed.keys(), f"Run `make messages` and translate the new strings of {app}."
+    assert regenerated.keys() == committed.keys(), f"Run `make messages` and translate {app}'s new strings."
 
 
 @pytest.mark.parametrize("app", APPS)

@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def _import_settings(**env):
     environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
     environment.update(env)
-    code = "import lms.project.settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)"
+    code = (
+        "import lms.project.settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL == '')"
+    )
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
     )
