@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _import_settings(**env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    ignored = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "CELERY_BROKER_URL"}
+    environment = {k: v for k, v in os.environ.items() if k not in ignored}
     environment.update(env)
     code = (
         "import lms.project.settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL == '')"
