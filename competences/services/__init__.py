@@ -346,6 +346,34 @@ def retire_competence(competence: Competence) -> Competence:
     return competence
 
 
+@transaction.atomic
+def move(item: Area | Competence, offset: int) -> None:
+    """Move an area among its framework's areas, or a competence within its area, by ``offset`` places.
+
+    Positions are renumbered from 0 (areas) or 1 (competences, numbered across the framework in area order).
+    """
+    if isinstance(item, Area):
+        siblings = list(item.framework.areas.order_by("sort_order", "code"))
+    else:
+        siblings = list(item.area.competences.order_by("sort_order", "code"))
+    index = next(i for i, sibling in enumerate(siblings) if sibling.pk == item.pk)
+    new_index = min(max(index + offset, 0), len(siblings) - 1)
+    siblings.insert(new_index, siblings.pop(index))
+    for position, sibling in enumerate(siblings):
+        sibling.sort_order = position
+    type(item).objects.bulk_update(siblings, ["sort_order"])
+    if isinstance(item, Competence):
+        renumber_competences(item.framework)
+
+
+def renumber_competences(framework: Framework) -> None:
+    """Number a framework's competences 1, 2, 3… in area order, keeping their order within each area."""
+    competences = list(framework.competences.order_by("area__sort_order", "area__code", "sort_order", "code"))
+    for position, competence in enumerate(competences, start=1):
+        competence.sort_order = position
+    Competence.objects.bulk_update(competences, ["sort_order"])
+
+
 @dataclass(frozen=True)
 class Gap:
     """How far a learner is from one target of their job profile."""
