@@ -17,7 +17,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from competences.exchange import FORMATS, ImportRejected, export_framework, guess_format, import_framework
 from competences.exchange import preview_import as preview_file
 from competences.models import Area, Competence, Framework
-from competences.services import move
+from competences.services import FrameworkDataError, create_new_version, move
 
 FILE_NAMES = {"case": "{slug}.case.json", "csv": "{slug}.csv", "moodle": "{slug}.moodle.csv"}
 CONTENT_TYPES = {"case": "application/json", "csv": "text/csv", "moodle": "text/csv"}
@@ -63,6 +63,7 @@ class FrameworkTreeView(PermissionRequiredMixin, WagtailAdminTemplateMixin, Temp
             levels=self.framework.levels.order_by("number"),
             query=query,
             can_change=self.request.user.has_perm("lms_competences.change_competence"),
+            can_add=self.request.user.has_perm("lms_competences.add_framework"),
         )
         return context
 
@@ -185,3 +186,27 @@ class ImportView(PermissionRequiredMixin, WagtailAdminTemplateMixin, FormView):
         response = super().form_invalid(form)
         response.status_code = 400
         return response
+
+
+class NewVersionView(PermissionRequiredMixin, View):
+    """POST: start a new (draft) version of a framework, its competences mapped to their copies."""
+
+    permission_required = "lms_competences.add_framework"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        framework = get_object_or_404(Framework, pk=pk)
+        version = request.POST.get("version", "").strip()
+        if not version:
+            messages.error(request, gettext("Give the new version a name, e.g. 2026."))
+            return redirect("lms_competences_tree", pk=framework.pk)
+        try:
+            new = create_new_version(framework, version)
+        except FrameworkDataError as error:
+            messages.error(request, " ".join(error.errors))
+            return redirect("lms_competences_tree", pk=framework.pk)
+        messages.success(
+            request,
+            gettext("Draft %(framework)s created; publish it when it is ready.") % {"framework": new},
+        )
+        return redirect("lms_competences_tree", pk=new.pk)

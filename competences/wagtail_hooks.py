@@ -21,6 +21,11 @@ def register_frameworks_urls():
         path("frameworks/<int:pk>/export/", admin_views.ExportView.as_view(), name="lms_competences_export"),
         path("frameworks/import/", admin_views.ImportView.as_view(), name="lms_competences_import"),
         path(
+            "frameworks/<int:pk>/new-version/",
+            admin_views.NewVersionView.as_view(),
+            name="lms_competences_new_version",
+        ),
+        path(
             "frameworks/move/<str:kind>/<int:pk>/<str:direction>/",
             admin_views.MoveView.as_view(),
             name="lms_competences_move",

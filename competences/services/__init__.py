@@ -13,6 +13,7 @@ from pathlib import Path
 from django.db import router, transaction
 from django.db.models import ProtectedError
 from django.db.models.deletion import Collector
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from competences.models import (
@@ -252,6 +253,50 @@ def framework_data(framework: Framework) -> dict:
             for area in framework.areas.order_by("sort_order", "code")
         ],
     }
+
+
+@transaction.atomic
+def create_new_version(framework: Framework, version: str) -> Framework:
+    """Start a new version of ``framework``: a draft copy linked to it, each competence mapped to its copy.
+
+    The copy gets the slug ``<slug>-<version>`` and the URI ``<uri>/../<version>`` when the old URI ends with
+    the old version (``…/crcn/2019`` → ``…/crcn/2025``), otherwise ``<uri>/<version>``. Editors then change
+    the draft (retire, split, add competences, adjust the version mappings) and publish it; the old version
+    and the evidence recorded against it stay untouched.
+
+    Raises:
+        FrameworkDataError: the new slug or URI is taken.
+    """
+    data = framework_data(framework)
+    base = (
+        framework.uri.rsplit("/", 1)[0]
+        if framework.version and framework.uri.endswith(f"/{framework.version}")
+        else framework.uri
+    )
+    uri = f"{base}/{version}"
+    slug = slugify(f"{framework.slug}-{version}")[:50]
+    if Framework.objects.filter(uri=uri).exists() or Framework.objects.filter(slug=slug).exists():
+        raise FrameworkDataError(
+            [
+                _("A framework with the slug “%(slug)s” or the URI %(uri)s exists.")
+                % {"slug": slug, "uri": uri}
+            ]
+        )
+    for area in data["areas"]:
+        for competence in area["competences"]:
+            competence["uri"] = competence_uri(uri, competence["code"])
+    data.update(slug=slug, uri=uri, version=version, status=Framework.Status.DRAFT)
+    new = save_framework(data)
+    new.previous_version = framework
+    new.save(update_fields=["previous_version", "updated_at"])
+    successors = {c.code: c for c in new.competences.all()}
+    CompetenceMapping.objects.bulk_create(
+        [
+            CompetenceMapping(source=old, target=successors[old.code], kind=CompetenceMapping.Kind.VERSION)
+            for old in framework.competences.all()
+        ]
+    )
+    return new
 
 
 def map_levels(levels_by_competence_id: Mapping[int, int], target_framework: Framework) -> dict[int, int]:

@@ -149,3 +149,9 @@ def test_import_of_an_invalid_file_is_a_400_with_the_report(admin_client, framew
         "/admin/frameworks/import/", {"file": SimpleUploadedFile("f.csv", content.encode()), "format": "csv"}
     )
     assert response.status_code == 400 and b"level" in response.content
+
+
+def test_new_version_from_the_tree_creates_a_linked_draft(admin_client, frameworks):
+    crcn_framework = Framework.objects.get(slug="crcn")
+    admin_client.post(f"/admin/frameworks/{crcn_framework.pk}/new-version/", {"version": "2026"})
+    assert Framework.objects.get(slug="crcn-2026").previous_version == crcn_framework

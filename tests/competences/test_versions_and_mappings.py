@@ -3,6 +3,8 @@ import pytest
 from competences.models import Competence, CompetenceMapping, Framework, JobProfile, JobProfileTarget
 from competences.services import (
     CompetenceInUse,
+    FrameworkDataError,
+    create_new_version,
     delete_competence,
     job_profile_gaps,
     load_shipped_frameworks,
@@ -135,3 +137,26 @@ def test_gaps_of_a_digcomp_profile_use_crcn_levels_through_the_crosswalk(shipped
     JobProfileTarget.objects.create(job_profile=profile, competence=digcomp("4.2"), level=2)
     (gap,) = job_profile_gaps({crcn("4.2").pk: 2}, profile)
     assert gap.reached
+
+
+def test_create_new_version_copies_the_framework_as_a_linked_draft(shipped):
+    crcn_2019 = Framework.objects.get(slug="crcn")
+    new = create_new_version(crcn_2019, "2026")
+    assert (new.uri, new.status, new.previous_version, new.competences.count()) == (
+        "https://w3id.org/tremplin/frameworks/crcn/2026",
+        Framework.Status.DRAFT,
+        crcn_2019,
+        16,
+    )
+
+
+def test_levels_on_the_old_version_count_on_the_new_one(shipped):
+    new = create_new_version(Framework.objects.get(slug="crcn"), "2026")
+    mapped = map_levels({crcn("4.2").pk: 3}, new)
+    assert mapped == {new.competences.get(code="4.2").pk: 3}
+
+
+def test_creating_the_same_version_twice_is_refused(shipped):
+    create_new_version(Framework.objects.get(slug="crcn"), "2026")
+    with pytest.raises(FrameworkDataError):
+        create_new_version(Framework.objects.get(slug="crcn"), "2026")
