@@ -30,6 +30,12 @@ def test_frameworks_listing_shows_the_shipped_frameworks(admin_client, framework
     assert b"DigComp 2.2" in response.content
 
 
+def test_frameworks_listing_links_each_framework_to_its_tree(admin_client, frameworks):
+    digcomp = Framework.objects.get(slug="digcomp-2-2")
+    response = admin_client.get("/admin/lms_competences_framework/")
+    assert f'href="/admin/frameworks/{digcomp.pk}/tree/"' in response.content.decode()
+
+
 def test_tree_shows_areas_competences_and_levels(admin_client, frameworks):
     digcomp = Framework.objects.get(slug="digcomp-2-2")
     response = admin_client.get(f"/admin/frameworks/{digcomp.pk}/tree/")
