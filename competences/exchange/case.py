@@ -253,6 +253,15 @@ def load(content: str) -> dict:
     def ordered_children(uri):
         return [by_uri[child] for _seq, child in sorted(children.get(uri, [])) if child in by_uri]
 
+    def descendants(uri):
+        # Tremplin has two depths (area, competence): deeper items of other tools' packages become
+        # competences of their area, depth first.
+        for child in ordered_children(uri):
+            if child.get("CFItemType") in (TYPE_LEVEL, TYPE_DESCRIPTOR):
+                continue
+            yield child
+            yield from descendants(child["uri"])
+
     for area_node in ordered_children(document["uri"]):
         if area_node.get("CFItemType") not in (None, "", TYPE_AREA):
             continue
@@ -263,7 +272,7 @@ def load(content: str) -> dict:
         }
         if not area["code"]:
             errors.append(_("CFItem %(uri)s: humanCodingScheme is required.") % {"uri": area_node["uri"]})
-        for node in ordered_children(area_node["uri"]):
+        for node in descendants(area_node["uri"]):
             if not node.get("humanCodingScheme"):
                 errors.append(_("CFItem %(uri)s: humanCodingScheme is required.") % {"uri": node["uri"]})
             descriptors = []

@@ -3,7 +3,8 @@
 The framework row carries the slug (``Id number``), the title (``Shortname``), the description and the
 level scale (``Scale values``, one name per level, and ``Scale configuration``). Areas are top-level
 competencies (taxonomy ``domain``), competences their children (``competency``) and per-competence level
-descriptors the children of a competence (``level``, ``Id number`` = ``<code>-<level>``).
+descriptors the children of a competence (``level``, ``Id number`` = ``<code>-<level>``). On import, Moodle
+competencies deeper than two levels become competences of their top-level ancestor's area.
 
 Moodle does not carry a framework's URI, version, language, source, licence, status, the descriptors of
 the scale's levels nor a retired flag: on import they keep the stored values of a framework with the same
@@ -82,6 +83,11 @@ def dump(data: dict) -> str:
     return buffer.getvalue()
 
 
+def _is_descriptor(idnumber: str, parent: str) -> bool:
+    match = DESCRIPTOR_ID.match(idnumber)
+    return bool(match) and match["code"] == parent
+
+
 def _competency(parent: str, idnumber: str, shortname: str, description: str) -> dict:
     return {
         "Parent id number": parent,
@@ -147,7 +153,7 @@ def load(content: str) -> dict:
     }
     if existing is None:
         data.update(language="fr", status="draft")
-    areas, competences, seen = {}, {}, set()
+    areas, competences, area_of, seen = {}, {}, {}, set()
     for row_number, row in rows:
         idnumber, parent = row.get("Id number", ""), row.get("Parent id number", "")
         if not idnumber:
@@ -162,8 +168,18 @@ def load(content: str) -> dict:
         if not parent:
             area = {"code": idnumber, "title": row.get("Shortname", ""), "competences": []}
             areas[idnumber] = area
+            area_of[idnumber] = idnumber
             data["areas"].append(area)
-        elif parent in areas:
+        elif parent in competences and _is_descriptor(idnumber, parent):
+            competences[parent]["levels"].append(
+                {
+                    "level": int(DESCRIPTOR_ID.match(idnumber)["level"]),
+                    "descriptor": row.get("Description") or row.get("Shortname", ""),
+                }
+            )
+        elif parent in area_of:
+            # Tremplin has two depths (area, competence): deeper Moodle competencies are kept as competences
+            # of the area of their top-level ancestor, in the file's order.
             competence = {
                 "code": idnumber,
                 "title": row.get("Shortname", ""),
@@ -171,18 +187,8 @@ def load(content: str) -> dict:
                 "levels": [],
             }
             competences[idnumber] = competence
-            areas[parent]["competences"].append(competence)
-        elif parent in competences:
-            match = DESCRIPTOR_ID.match(idnumber)
-            if not match or match["code"] != parent:
-                error(row_number, "Id number", _("a level descriptor's id number is “%s-<level>”.") % parent)
-                continue
-            competences[parent]["levels"].append(
-                {
-                    "level": int(match["level"]),
-                    "descriptor": row.get("Description") or row.get("Shortname", ""),
-                }
-            )
+            area_of[idnumber] = area_of[parent]
+            areas[area_of[parent]]["competences"].append(competence)
         else:
             error(row_number, "Parent id number", _("“%s” is not defined above.") % parent)
     if errors:

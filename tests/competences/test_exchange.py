@@ -195,3 +195,53 @@ def test_command_reports_a_rejected_file(tmp_path):
 def test_command_refuses_an_unknown_slug():
     with pytest.raises(CommandError):
         call_command("lms_framework", "export", "nope")
+
+
+MOODLE_HEADER = (
+    '"Parent id number","Id number",Shortname,Description,"Description format","Scale values",'
+    '"Scale configuration","Rule type (optional)","Rule outcome (optional)","Rule config (optional)",'
+    '"Cross referenced competency id numbers","Exported id (optional)","Is framework",Taxonomy\n'
+)
+
+
+def test_a_moodle_framework_deeper_than_two_levels_is_kept_flattened_under_its_areas():
+    content = MOODLE_HEADER + (
+        ',AGENTS,"Compétences des agents","<p>Référentiel interne</p>",1,"Pas encore,Acquis",'
+        '"[{""scaleid"":""2""},{""id"":2,""scaledefault"":1,""proficient"":1}]",,,,,,1,'
+        '"competency,competency,competency"\n'
+        ",accueil,Accueil,,1,,,,0,null,,2,,\n"
+        "accueil,orienter,Orienter,,1,,,,0,null,,3,,\n"
+        'orienter,orienter-tel,"Orienter au téléphone","<p>Au standard</p>",1,,,,0,null,,4,,\n'
+        ",securite,Sécurité,,1,,,,0,null,,5,,\n"
+    )
+    framework = import_framework(content, "moodle")
+    assert [(c.area.code, c.code, c.title) for c in framework.competences.order_by("sort_order")] == [
+        ("accueil", "orienter", "Orienter"),
+        ("accueil", "orienter-tel", "Orienter au téléphone"),
+    ]
+
+
+def test_a_case_package_from_another_tool_with_deeper_items_is_flattened(sample):
+    package = json.loads(export_framework(sample, "case"))
+    delete_framework(sample)
+    child = {
+        "identifier": identifier("https://example.org/sub"),
+        "uri": "https://example.org/sub",
+        "fullStatement": "Sous-compétence",
+        "humanCodingScheme": "B.1.a",
+        "lastChangeDateTime": "2025-01-01T00:00:00Z",
+    }
+    parent_uri = next(i["uri"] for i in package["CFItems"] if i.get("humanCodingScheme") == "B.1")
+    package["CFItems"].append(child)
+    package["CFAssociations"].append(
+        {
+            "identifier": identifier("https://example.org/sub#isChildOf"),
+            "uri": "https://example.org/sub#isChildOf",
+            "associationType": "isChildOf",
+            "originNodeURI": {"title": "x", "identifier": child["identifier"], "uri": child["uri"]},
+            "destinationNodeURI": {"title": "B.1", "identifier": identifier(parent_uri), "uri": parent_uri},
+            "lastChangeDateTime": "2025-01-01T00:00:00Z",
+        }
+    )
+    framework = import_framework(json.dumps(package), "case")
+    assert framework.competences.get(code="B.1.a").area.code == "B"
