@@ -210,3 +210,20 @@ def test_hr_manager_cannot_import_for_another_collectivity(client, people, hr_ma
 def test_an_agent_cannot_open_the_import_page(client, people, agent):
     login(client, agent)
     assert client.get(URL).status_code in (302, 403)
+
+
+def test_import_command_reports_matches_and_unmatched_rows(people, commune, capsys):
+    from django.core.management import call_command
+
+    call_command("lms_import_pix", str(SAMPLE), "--collectivity", commune.slug)
+    out = capsys.readouterr().out
+    assert "24" in out and "Sacha Bernard" in out
+
+
+def test_import_command_rejects_a_bad_file(people, commune, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"a;b\n1;2\n")
+    with pytest.raises(CommandError):
+        call_command("lms_import_pix", str(bad), "--collectivity", commune.slug)
