@@ -126,13 +126,17 @@ def save_framework(data: dict) -> Framework:
         Framework.objects.filter(uri=data["uri"]).first()
         or Framework.objects.filter(slug=data["slug"]).first()
     )
+    before = _without_date(framework_data(framework)) if framework is not None else None
     if framework is None:
         framework = Framework(slug=data["slug"])
     framework.slug = data["slug"]
     for field in FRAMEWORK_FIELDS:
         if field in data and data[field] is not None:
             setattr(framework, field, data[field])
-    framework.save()
+    if before is None or any(
+        before[field] != getattr(framework, field) for field in ("slug", *FRAMEWORK_FIELDS)
+    ):
+        framework.save()
     for level in data["levels"]:
         defaults = {"name": level["name"]}
         if level.get("descriptor") is not None:
@@ -177,7 +181,13 @@ def save_framework(data: dict) -> Framework:
                         competence=competence, level=level, defaults={"descriptor": descriptor}
                     )
     framework.competences.exclude(pk__in=kept).update(retired=True)
+    if before is not None and before != _without_date(framework_data(framework)):
+        framework.save(update_fields=["updated_at"])  # the CASE lastChangeDateTime
     return framework
+
+
+def _without_date(data: dict) -> dict:
+    return {key: value for key, value in data.items() if key != "updated_at"}
 
 
 def load_framework(data: dict) -> Framework:

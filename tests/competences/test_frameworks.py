@@ -86,3 +86,10 @@ def test_each_competence_has_a_stable_uri_under_its_framework():
 def test_load_frameworks_command_reports_what_it_loaded(capsys):
     call_command("lms_load_frameworks")
     assert "16" in capsys.readouterr().out
+
+
+def test_loading_frameworks_again_keeps_their_last_change_date():
+    load_shipped_frameworks()
+    before = Framework.objects.get(slug="digcomp-2-2").updated_at
+    load_shipped_frameworks()
+    assert Framework.objects.get(slug="digcomp-2-2").updated_at == before

@@ -160,3 +160,10 @@ def test_creating_the_same_version_twice_is_refused(shipped):
     create_new_version(Framework.objects.get(slug="crcn"), "2026")
     with pytest.raises(FrameworkDataError):
         create_new_version(Framework.objects.get(slug="crcn"), "2026")
+
+
+def test_changing_a_competence_updates_the_frameworks_last_change_date(sample):
+    before = sample.updated_at
+    data = sample_data()
+    data["areas"][1]["competences"][0]["title"] = "Reconnaître un hameçonnage"
+    assert save_framework(data).updated_at > before
