@@ -8,7 +8,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -161,7 +161,11 @@ class ImportView(PermissionRequiredMixin, WagtailAdminTemplateMixin, FormView):
                 return response
             messages.success(
                 self.request,
-                gettext("%(framework)s imported: %(count)d competences.")
+                ngettext(
+                    "%(framework)s imported: %(count)d competence.",
+                    "%(framework)s imported: %(count)d competences.",
+                    framework.competences.count(),
+                )
                 % {"framework": framework, "count": framework.competences.count()},
             )
             return redirect("lms_competences_tree", pk=framework.pk)

@@ -15,6 +15,7 @@ from django.db.models import ProtectedError
 from django.db.models.deletion import Collector
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from competences.models import (
     Area,
@@ -373,9 +374,12 @@ def delete_competence(competence: Competence) -> None:
     blockers = protected_by(competence)
     if blockers:
         raise CompetenceInUse(
-            _(
+            ngettext(
+                "“%(competence)s” is used (%(count)d record: evidence, level, course or job profile). "
+                "Retire it instead.",
                 "“%(competence)s” is used (%(count)d records: evidence, levels, courses or job profiles). "
-                "Retire it instead."
+                "Retire it instead.",
+                len(blockers),
             )
             % {"competence": competence, "count": len(blockers)}
         )

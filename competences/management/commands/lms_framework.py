@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from competences.exchange import FORMATS, ImportRejected, export_framework, guess_format, import_framework
 from competences.models import Framework
@@ -48,6 +49,10 @@ class Command(BaseCommand):
                 + "\n".join(f"- {e}" for e in error.errors)
             ) from error
         self.stdout.write(
-            _("%(framework)s (%(slug)s): %(count)d competences imported.")
+            ngettext(
+                "%(framework)s (%(slug)s): %(count)d competence imported.",
+                "%(framework)s (%(slug)s): %(count)d competences imported.",
+                framework.competences.count(),
+            )
             % {"framework": framework, "slug": framework.slug, "count": framework.competences.count()}
         )

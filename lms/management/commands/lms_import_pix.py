@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from lms.imports.pix import PixImportRejected, import_profiles_collection
 from lms.models import Collectivity
@@ -31,8 +32,15 @@ class Command(BaseCommand):
                 )
             ) from error
         self.stdout.write(
-            _("%(matched)d of %(count)d participants matched; %(new)d new levels recorded.")
-            % {"matched": report.matched, "count": report.participations, "new": report.new_statements}
+            ngettext(
+                "%(matched)d of %(count)d participant matched;",
+                "%(matched)d of %(count)d participants matched;",
+                report.participations,
+            )
+            % {"matched": report.matched, "count": report.participations}
+            + " "
+            + ngettext("%(new)d new level recorded.", "%(new)d new levels recorded.", report.new_statements)
+            % {"new": report.new_statements}
         )
         for row in report.unmatched:
             self.stdout.write(_("Row %(row)d: %(name)s not found.") % {"row": row.line, "name": row.name})
