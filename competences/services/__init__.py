@@ -24,6 +24,7 @@ from competences.models import (
     CompetenceMapping,
     Framework,
     JobProfile,
+    JobProfileTarget,
     Level,
 )
 
@@ -143,7 +144,9 @@ def save_framework(data: dict) -> Framework:
         if level.get("descriptor") is not None:
             defaults["descriptor"] = level["descriptor"]
         Level.objects.update_or_create(framework=framework, number=level["number"], defaults=defaults)
-    framework.levels.exclude(number__in=[level["number"] for level in data["levels"]]).delete()
+    Level.objects.filter(framework=framework).exclude(
+        number__in=[level["number"] for level in data["levels"]]
+    ).delete()
     order, kept = 0, []
     for area_order, area_data in enumerate(data["areas"]):
         area, _created = Area.objects.update_or_create(
@@ -176,7 +179,9 @@ def save_framework(data: dict) -> Framework:
             kept.append(competence.pk)
             if "levels" in competence_data:
                 descriptors = {d["level"]: d["descriptor"] for d in competence_data["levels"]}
-                competence.level_descriptors.exclude(level__in=list(descriptors)).delete()
+                CompetenceLevel.objects.filter(competence=competence).exclude(
+                    level__in=list(descriptors)
+                ).delete()
                 for level, descriptor in descriptors.items():
                     CompetenceLevel.objects.update_or_create(
                         competence=competence, level=level, defaults={"descriptor": descriptor}
@@ -218,8 +223,36 @@ def load_crosswalk(data: dict) -> int:
     return created
 
 
+@transaction.atomic
+def load_job_profiles(data: dict) -> list[JobProfile]:
+    """Create the shared job profiles of a shipped file that do not exist yet (by slug); return them all.
+
+    Existing profiles are left as they are: collectivities and administrators may have adapted them.
+    """
+    profiles = []
+    for spec in data["job_profiles"]:
+        profile, created = JobProfile.objects.get_or_create(
+            collectivity=None,
+            slug=spec["slug"],
+            defaults={"name": spec["name"], "description": spec.get("description", "")},
+        )
+        if created:
+            for target in spec["targets"]:
+                JobProfileTarget.objects.create(
+                    job_profile=profile,
+                    competence=Competence.objects.get(
+                        framework__uri=target["framework"], code=target["code"]
+                    ),
+                    level=target["level"],
+                )
+        profiles.append(profile)
+    return profiles
+
+
 def load_shipped_frameworks() -> list[Framework]:
-    """Load every framework shipped in ``competences/data/``, then the crosswalks; return the frameworks.
+    """Load every framework shipped in ``competences/data/``, then the crosswalks and shared job profiles.
+
+    Returns the frameworks.
 
     Idempotent: running it again changes nothing.
     """
@@ -228,6 +261,8 @@ def load_shipped_frameworks() -> list[Framework]:
     for data in files:
         if "crosswalk" in data:
             load_crosswalk(data)
+        if "job_profiles" in data:
+            load_job_profiles(data)
     return frameworks
 
 

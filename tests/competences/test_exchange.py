@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from competences.exchange import ImportRejected, export_framework, import_framework, preview_import
 from competences.exchange.case import identifier
-from competences.models import Competence, Framework
+from competences.models import Competence, Framework, JobProfile
 from competences.services import delete_framework, framework_data, load_shipped_frameworks
 
 from .case_schema import CFPACKAGE
@@ -57,6 +57,7 @@ def test_importing_an_export_over_the_same_framework_changes_nothing(sample, fmt
 @pytest.mark.parametrize("slug", ["crcn", "digcomp-2-2"])
 def test_shipped_frameworks_round_trip_through_case(slug):
     load_shipped_frameworks()
+    JobProfile.objects.all().delete()  # the shipped job profile would protect CRCN competences
     before, after = round_trip(Framework.objects.get(slug=slug), "case")
     assert comparable(after) == comparable(before)
 

@@ -93,3 +93,12 @@ def test_loading_frameworks_again_keeps_their_last_change_date():
     before = Framework.objects.get(slug="digcomp-2-2").updated_at
     load_shipped_frameworks()
     assert Framework.objects.get(slug="digcomp-2-2").updated_at == before
+
+
+def test_a_shared_job_profile_is_shipped_with_its_targets():
+    from competences.models import JobProfile
+
+    load_shipped_frameworks()
+    load_shipped_frameworks()
+    profile = JobProfile.objects.get(slug="agent-accueil-france-services", collectivity=None)
+    assert sorted((t.competence.code, t.level) for t in profile.targets.all()) == [("2.1", 3), ("4.2", 3)]

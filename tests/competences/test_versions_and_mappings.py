@@ -83,10 +83,10 @@ def test_levels_on_the_target_framework_itself_are_kept(shipped):
 
 
 def test_deleting_a_competence_used_by_a_job_profile_is_refused(shipped):
-    profile = JobProfile.objects.create(name="Accueil", slug="accueil")
-    JobProfileTarget.objects.create(job_profile=profile, competence=crcn("2.1"), level=3)
+    profile = JobProfile.objects.create(name="Programmation", slug="programmation")
+    JobProfileTarget.objects.create(job_profile=profile, competence=crcn("3.4"), level=3)
     with pytest.raises(CompetenceInUse):
-        delete_competence(crcn("2.1"))
+        delete_competence(crcn("3.4"))
 
 
 def test_deleting_an_unused_competence_works(sample):
@@ -95,9 +95,9 @@ def test_deleting_an_unused_competence_works(sample):
 
 
 def test_protected_by_lists_what_forbids_deletion(shipped):
-    profile = JobProfile.objects.create(name="Accueil", slug="accueil")
-    target = JobProfileTarget.objects.create(job_profile=profile, competence=crcn("2.1"), level=3)
-    assert protected_by(crcn("2.1")) == [target]
+    profile = JobProfile.objects.create(name="Programmation", slug="programmation")
+    target = JobProfileTarget.objects.create(job_profile=profile, competence=crcn("3.4"), level=3)
+    assert protected_by(crcn("3.4")) == [target]
 
 
 def test_retiring_a_competence_keeps_it(sample):
@@ -167,3 +167,18 @@ def test_changing_a_competence_updates_the_frameworks_last_change_date(sample):
     data = sample_data()
     data["areas"][1]["competences"][0]["title"] = "Reconnaître un hameçonnage"
     assert save_framework(data).updated_at > before
+
+
+def test_saving_a_framework_without_a_descriptor_removes_it(sample):
+    data = sample_data()
+    data["areas"][0]["competences"][0]["levels"] = [{"level": 1, "descriptor": "Montre le site"}]
+    save_framework(data)
+    assert list(sample.competences.get(code="A.1").level_descriptors.values_list("level", flat=True)) == [1]
+
+
+def test_saving_a_framework_with_a_shorter_scale_removes_the_extra_levels(sample):
+    data = sample_data()
+    data["levels"] = data["levels"][:2]
+    data["areas"][0]["competences"][0]["levels"] = []
+    save_framework(data)
+    assert list(sample.levels.values_list("number", flat=True)) == [1, 2]
