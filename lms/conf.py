@@ -16,6 +16,8 @@ DEFAULTS = {
     "STATEMENT_STORE": "lms.xapi.storage.DatabaseStatementStore",
     # Name of the group that gives HR managers access to the Wagtail admin.
     "HR_GROUP_NAME": "Tremplin — HR managers",
+    # URI of the framework whose competences Pix results are recorded against (the CRCN as used by Pix).
+    "PIX_FRAMEWORK_URI": "https://w3id.org/tremplin/frameworks/crcn/2019",
 }
 
 

@@ -6,6 +6,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from lms.dashboards.views import CompetenceDashboardView
+from lms.imports.views import PixImportView
 from lms.services.scope import visible_collectivities
 
 
@@ -17,7 +18,8 @@ class DashboardMenuItem(MenuItem):
 @hooks.register("register_admin_urls")
 def register_dashboard_urls():
     return [
-        path("tremplin/competences/", CompetenceDashboardView.as_view(), name="lms_dashboard_competences")
+        path("tremplin/competences/", CompetenceDashboardView.as_view(), name="lms_dashboard_competences"),
+        path("tremplin/import-pix/", PixImportView.as_view(), name="lms_import_pix"),
     ]
 
 
@@ -29,4 +31,15 @@ def register_dashboard_menu_item():
         icon_name="table",
         name="lms-competences",
         order=250,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_pix_import_menu_item():
+    return DashboardMenuItem(
+        _("Import Pix results"),
+        reverse("lms_import_pix"),
+        icon_name="upload",
+        name="lms-import-pix",
+        order=255,
     )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("compte/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("ims/case/v1p1/", include("competences.urls")),
     path("", include(lms_urls)),
     path("", include(wagtail_urls)),
 ]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("compte/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("ims/case/v1p1/", include("competences.urls")),
     path("", include(lms_urls)),
 ]
 

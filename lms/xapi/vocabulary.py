@@ -37,3 +37,8 @@ OBJECTIVE = Term(ADL_ACTIVITIES + "objective", "compétence", "objective")
 EXT_VALIDATED_LEVELS = PROFILE_ID + "/extensions/validated-levels"
 #: Context activity category marking statements that follow Tremplin's profile.
 PROFILE_CATEGORY = PROFILE_ID
+
+#: Context extension naming where the evidence of a statement comes from, e.g. ``"pix"`` for a Pix campaign.
+EXT_EVIDENCE_SOURCE = PROFILE_ID + "/extensions/evidence-source"
+#: Context activity category of statements imported from Pix (its public site).
+PIX_CATEGORY = "https://pix.fr"
