@@ -14,6 +14,9 @@ class Statement(models.Model):
     seq = models.BigAutoField(primary_key=True)
     statement_id = models.UUIDField(_("statement id"), unique=True)
     actor_name = models.CharField(_("actor"), max_length=255, db_index=True)
+    #: The actor's inverse functional identifier, as built by ``lms.xapi.agents.ifi_key``.
+    agent_ifi = models.CharField(_("agent"), max_length=500, db_index=True, default="")
+    object_type = models.CharField(_("object type"), max_length=16, default="Activity")
     verb = models.CharField(_("verb"), max_length=255, db_index=True)
     object_id = models.CharField(_("object"), max_length=500, db_index=True)
     registration = models.UUIDField(null=True, blank=True, db_index=True)
@@ -23,6 +26,10 @@ class Statement(models.Model):
         "lms.Collectivity", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     voided = models.BooleanField(default=False)
+    #: Agents and activities anywhere in the statement, one per line between newlines, for the
+    #: ``related_agents`` / ``related_activities`` filters (a LIKE on an unindexed column: cheap to write).
+    related_agents = models.TextField(default="", blank=True)
+    related_activities = models.TextField(default="", blank=True)
     data = models.JSONField()
 
     class Meta:
