@@ -137,7 +137,8 @@ def _irl(value, path):
         _fail(path, "must be an IRL (an absolute URL)")
 
 
-def _uuid(value, path):
+def check_uuid(value, path):
+    """Check a UUID in its standard string form (RFC 4122)."""
     if type(value) is not str or not _UUID.match(value):
         _fail(path, "must be a UUID in its standard string form")
     parsed = uuid.UUID(value)
@@ -336,7 +337,7 @@ def _check_statement_ref(value, path):
         _fail(f"{path}.objectType", "must be 'StatementRef'")
     if "id" not in value:
         _fail(f"{path}.id", "is required")
-    _uuid(value["id"], f"{path}.id")
+    check_uuid(value["id"], f"{path}.id")
 
 
 def _check_object(value, path, *, in_substatement):
@@ -397,7 +398,7 @@ def _check_result(value, path):
 def _check_context(value, path, object_type):
     _object(value, path, CONTEXT_KEYS)
     if "registration" in value:
-        _uuid(value["registration"], f"{path}.registration")
+        check_uuid(value["registration"], f"{path}.registration")
     if "instructor" in value:
         check_actor(value["instructor"], f"{path}.instructor")
     if "team" in value:
@@ -482,7 +483,7 @@ def validate_statement(statement, path: str = "statement") -> dict:
     """
     _object(statement, path, STATEMENT_KEYS)
     if "id" in statement:
-        _uuid(statement["id"], f"{path}.id")
+        check_uuid(statement["id"], f"{path}.id")
     _check_body(statement, path, in_substatement=False)
     if "stored" in statement:
         check_timestamp(statement["stored"], f"{path}.stored")
