@@ -12,6 +12,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from urllib.parse import parse_qsl
 
+import orjson
 from django.http import HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -77,18 +78,37 @@ def _no_duplicates(pairs):
     return result
 
 
+_KEY = re.compile(rb'"\s+:')
+
+
+def _key_count(text: bytes) -> int:
+    # bytes.count is far cheaper than a regex; the regex only counts keys spaced from their colon.
+    count = text.count(b'":')
+    if b" :" in text or b"\t:" in text or b"\n:" in text or b"\r:" in text:
+        count += len(_KEY.findall(text))
+    return count
+
+
 def parse_json(body: bytes):
     """Parse a JSON body; a syntax error or a duplicate key is a 400.
+
+    orjson keeps the last of duplicate keys silently, so the number of keys is compared with a compact
+    re-serialisation (one regex count each, in C); only when they differ is the body parsed again with the
+    slow, key-by-key check of the standard library.
 
     Raises:
         XapiError: 400 with the reason.
     """
     try:
-        return json.loads(body, object_pairs_hook=_no_duplicates)
-    except (ValueError, UnicodeDecodeError) as error:
-        if isinstance(error, XapiError):
-            raise
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
         raise XapiError(400, f"the body is not valid JSON: {error}") from error
+    if isinstance(data, (dict, list)) and _key_count(body) != _key_count(orjson.dumps(data)):
+        try:
+            json.loads(body, object_pairs_hook=_no_duplicates)
+        except ValueError as error:
+            raise XapiError(400, f"the body is not valid JSON: {error}") from error
+    return data
 
 
 def _read_body(request) -> bytes:
@@ -222,7 +242,7 @@ class XapiView(View):
 
 def json_response(data, status=200, **kwargs) -> HttpResponse:
     return HttpResponse(
-        json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+        orjson.dumps(data),
         status=status,
         content_type="application/json",
         **kwargs,

@@ -4,11 +4,11 @@ The backend is chosen by the ``LMS_STATEMENT_STORE`` setting (a dotted path); :f
 Every statement is validated (:mod:`lms.xapi.validation`) before anything of its batch is stored.
 """
 
-import json
 import uuid
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 
+import orjson
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -35,7 +35,9 @@ __all__ = [
 #: Properties set by the LRS, not part of what two copies of a statement must share.
 LRS_PROPERTIES = ("stored", "authority", "version")
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+def _dumps(data) -> str:
+    return orjson.dumps(data).decode()
 
 
 def _comparable(statement: dict) -> dict:
@@ -204,14 +206,10 @@ class DatabaseStatementStore(StatementStore):
 
     def _insert(self, rows, now, collectivity_id):
         with transaction.atomic():
-            existing = dict(
-                Statement.objects.filter(statement_id__in=[row.statement_id for row in rows]).values_list(
-                    "statement_id", "data"
-                )
-            )
+            existing = _existing([row.statement_id for row in rows])
             new_rows = []
             for row in rows:
-                known = existing.get(uuid.UUID(row.statement_id))
+                known = existing.get(row.statement_id)
                 if known is None:
                     new_rows.append(row)
                 elif not same_statement(known, row.data):
@@ -281,6 +279,20 @@ class DatabaseStatementStore(StatementStore):
                         _dumps(row.data),
                     )
                 )
+
+
+def _existing(statement_ids: list[str]) -> dict[str, dict]:
+    """The stored statements among these ids, by id (one query, ids compared as text-cast UUIDs)."""
+    if connection.vendor != "postgresql":
+        rows = Statement.objects.filter(statement_id__in=statement_ids).values_list("statement_id", "data")
+        return {str(statement_id): data for statement_id, data in rows}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT statement_id::text, data::text FROM {Statement._meta.db_table} "
+            "WHERE statement_id = ANY(%s::uuid[])",
+            [statement_ids],
+        )
+        return {statement_id: orjson.loads(data) for statement_id, data in cursor.fetchall()}
 
 
 @contextmanager
