@@ -82,12 +82,16 @@ def test_if_match_with_the_current_etag_replaces_the_document(api):
 
 def test_if_match_with_a_stale_etag_is_a_failed_precondition(api):
     _put(api, "activities/profile", PROFILE, {"v": 1}, headers={"If-None-Match": "*"})
-    assert _put(api, "activities/profile", PROFILE, {"v": 2}, headers={"If-Match": '"stale"'}).status_code == 412
+    assert (
+        _put(api, "activities/profile", PROFILE, {"v": 2}, headers={"If-Match": '"stale"'}).status_code == 412
+    )
 
 
 def test_if_none_match_star_on_an_existing_document_is_a_failed_precondition(api):
     _put(api, "activities/profile", PROFILE, {"v": 1}, headers={"If-None-Match": "*"})
-    assert _put(api, "activities/profile", PROFILE, {"v": 2}, headers={"If-None-Match": "*"}).status_code == 412
+    assert (
+        _put(api, "activities/profile", PROFILE, {"v": 2}, headers={"If-None-Match": "*"}).status_code == 412
+    )
 
 
 def test_an_agent_profile_round_trips(api):
