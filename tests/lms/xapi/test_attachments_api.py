@@ -34,7 +34,8 @@ def _multipart(document, parts, *, encoding=True):
         json.dumps(document).encode(),
     ]
     for content, content_type in parts:
-        headers = f"Content-Type: {content_type}\r\nX-Experience-API-Hash: {hashlib.sha256(content).hexdigest()}\r\n"
+        digest = hashlib.sha256(content).hexdigest()
+        headers = f"Content-Type: {content_type}\r\nX-Experience-API-Hash: {digest}\r\n"
         if encoding:
             headers += "Content-Transfer-Encoding: binary\r\n"
         chunks += [f"\r\n--{BOUNDARY}\r\n{headers}\r\n".encode(), content]
