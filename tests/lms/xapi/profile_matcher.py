@@ -46,9 +46,9 @@ def problems(statement: dict, template: dict) -> list[str]:
     found = []
     if template.get("verb") and statement["verb"]["id"] != template["verb"]:
         found.append("verb")
-    if template.get("objectActivityType"):
-        if (statement["object"].get("definition") or {}).get("type") != template["objectActivityType"]:
-            found.append("objectActivityType")
+    object_type = (statement["object"].get("definition") or {}).get("type")
+    if template.get("objectActivityType") and object_type != template["objectActivityType"]:
+        found.append("objectActivityType")
     context_activities = (statement.get("context") or {}).get("contextActivities") or {}
     for key in ("parent", "grouping", "category", "other"):
         wanted = template.get(f"context{key.title()}ActivityType")
