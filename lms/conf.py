@@ -26,6 +26,8 @@ DEFAULTS = {
     "LRS_AUTH_CACHE_SECONDS": 60,
     # Forwarding to external LRSs: seconds before an HTTP request to a target gives up.
     "FORWARDING_TIMEOUT": 30,
+    # Forwarding: dotted path of the backend that sends batches to a target LRS.
+    "FORWARDING_BACKEND": "lms.xapi.forwarding.HttpForwardingBackend",
 }
 
 

@@ -1,4 +1,4 @@
-"""Registers Tremplin's admin views and menu items; the views live in ``lms.dashboards``."""
+"""Registers Tremplin's admin views and menus, defined in ``lms.dashboards`` and ``lms.xapi.viewsets``."""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +7,7 @@ from wagtail.admin.menu import MenuItem
 
 from lms.dashboards.views import CompetenceDashboardView
 from lms.services.scope import visible_collectivities
+from lms.xapi.viewsets import LrsViewSetGroup
 
 
 class DashboardMenuItem(MenuItem):
@@ -19,6 +20,11 @@ def register_dashboard_urls():
     return [
         path("tremplin/competences/", CompetenceDashboardView.as_view(), name="lms_dashboard_competences")
     ]
+
+
+@hooks.register("register_admin_viewset")
+def register_lrs_viewsets():
+    return LrsViewSetGroup()
 
 
 @hooks.register("register_admin_menu_item")
