@@ -140,7 +140,8 @@ class AboutView(XapiView):
     open = True
 
     def get(self, request):
-        return json_response({"version": [VERSION, "2.0.0"], "extensions": {}})
+        # 2.0.0 is accepted in the version header, but this LRS does not claim the whole of xAPI 2.0.
+        return json_response({"version": ["1.0.0", "1.0.1", "1.0.2", VERSION], "extensions": {}})
 
     head = get
 
