@@ -26,6 +26,8 @@ class Statement(models.Model):
         "lms.Collectivity", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     voided = models.BooleanField(default=False)
+    #: The statement id a StatementRef object points to (a voiding statement's target, for instance).
+    ref_id = models.UUIDField(null=True, blank=True)
     #: Agents and activities anywhere in the statement, one per line between newlines, for the
     #: ``related_agents`` / ``related_activities`` filters (a LIKE on an unindexed column: cheap to write).
     related_agents = models.TextField(default="", blank=True)
@@ -46,6 +48,8 @@ class Statement(models.Model):
             models.Index(fields=["registration"], name="lms_stmt_registration"),
             models.Index(fields=["stored"], name="lms_stmt_stored"),
             models.Index(fields=["collectivity", "seq"], name="lms_stmt_collectivity_seq"),
+            # Few statements refer to others: a partial index costs the others nothing.
+            models.Index(fields=["ref_id"], name="lms_stmt_ref", condition=models.Q(ref_id__isnull=False)),
         ]
 
     def __str__(self):

@@ -83,33 +83,35 @@ def find_statements(params: dict, *, collectivity_id=None, max_limit: int) -> Pa
     Raises:
         ValidationError: a parameter is not valid.
     """
-    statements = scoped(collectivity_id).filter(voided=False)
+    base = scoped(collectivity_id)
+    matching = base
     if "agent" in params:
         key = agent_param(params["agent"])
         if _bool(params, "related_agents"):
-            statements = statements.filter(related_agents__contains=f"\n{key}\n")
+            matching = matching.filter(related_agents__contains=f"\n{key}\n")
         else:
-            statements = statements.filter(
+            matching = matching.filter(
                 Q(agent_ifi=key) | Q(object_id=key, object_type__in=("Agent", "Group"))
             )
     elif "related_agents" in params:
         _bool(params, "related_agents")
     if "verb" in params:
-        statements = statements.filter(verb=params["verb"])
+        matching = matching.filter(verb=params["verb"])
     if "activity" in params:
         if _bool(params, "related_activities"):
-            statements = statements.filter(related_activities__contains=f"\n{params['activity']}\n")
+            matching = matching.filter(related_activities__contains=f"\n{params['activity']}\n")
         else:
-            statements = statements.filter(object_id=params["activity"], object_type="Activity")
+            matching = matching.filter(object_id=params["activity"], object_type="Activity")
     elif "related_activities" in params:
         _bool(params, "related_activities")
     if "registration" in params:
         check_uuid(params["registration"], "registration")
-        statements = statements.filter(registration=params["registration"])
+        matching = matching.filter(registration=params["registration"])
+    bounds = Q(voided=False)
     if "since" in params:
-        statements = statements.filter(stored__gt=check_timestamp(params["since"], "since"))
+        bounds &= Q(stored__gt=check_timestamp(params["since"], "since"))
     if "until" in params:
-        statements = statements.filter(stored__lte=check_timestamp(params["until"], "until"))
+        bounds &= Q(stored__lte=check_timestamp(params["until"], "until"))
     ascending = _bool(params, "ascending")
     try:
         limit = int(params.get("limit", 0))
@@ -123,9 +125,15 @@ def find_statements(params: dict, *, collectivity_id=None, max_limit: int) -> Pa
             cursor = int(params["cursor"])
         except ValueError as error:
             raise ValidationError("cursor", "is not a cursor of this LRS") from error
-        statements = statements.filter(seq__gt=cursor) if ascending else statements.filter(seq__lt=cursor)
-    statements = statements.order_by("seq" if ascending else "-seq")
-    rows = list(statements.values_list("seq", "data")[: limit + 1])
+        bounds &= Q(seq__gt=cursor) if ascending else Q(seq__lt=cursor)
+    order = "seq" if ascending else "-seq"
+    statements = matching.filter(bounds).order_by().values_list("seq", "data")
+    if matching is not base:
+        # A statement whose object is a StatementRef to a matching statement (voided or not) matches too.
+        targeting = base.filter(bounds, ref_id__in=matching.order_by().values("statement_id"))
+        targeting = targeting.order_by().values_list("seq", "data")
+        statements = statements.union(targeting)
+    rows = list(statements.order_by(order)[: limit + 1])
     more = None
     if len(rows) > limit:
         rows = rows[:limit]

@@ -102,7 +102,7 @@ class _Row:
         "related_agents",
         "related_activities",
         "data",
-        "json",
+        "ref_id",
     )
 
 
@@ -148,6 +148,7 @@ def prepare(statements: list[dict], *, authority: dict | None, now) -> list[_Row
         else:
             row.object_id = target.get("id", "")[:500]
         row.registration = context.get("registration")
+        row.ref_id = target["id"].lower() if object_type == "StatementRef" else None
         row.timestamp = timestamp
         agents, activities = related(statement)
         row.related_agents = lines(agents)
@@ -178,6 +179,7 @@ COPY_COLUMNS = (
     "voided",
     "related_agents",
     "related_activities",
+    "ref_id",
     "data",
 )
 
@@ -218,7 +220,7 @@ class DatabaseStatementStore(StatementStore):
                     )
             if not new_rows:
                 return
-            voided_ids = [row.data["object"]["id"] for row in new_rows if row.verb == v.VOIDED.id]
+            voided_ids = [row.ref_id for row in new_rows if row.verb == v.VOIDED.id]
             if connection.vendor == "postgresql":
                 self._copy(new_rows, now, collectivity_id)
             else:
@@ -237,6 +239,7 @@ class DatabaseStatementStore(StatementStore):
                             collectivity_id=collectivity_id,
                             related_agents=row.related_agents,
                             related_activities=row.related_activities,
+                            ref_id=row.ref_id,
                             data=row.data,
                         )
                         for row in new_rows
@@ -276,6 +279,7 @@ class DatabaseStatementStore(StatementStore):
                         "f",
                         row.related_agents,
                         row.related_activities,
+                        row.ref_id,
                         _dumps(row.data),
                     )
                 )

@@ -247,3 +247,25 @@ def test_the_alternate_request_syntax_posts_a_put(api):
 def test_about_needs_no_credentials(db):
     response = Api(None, version=None).get("about")
     assert "1.0.3" in response.json()["version"]
+
+
+def test_a_statement_referring_to_a_matching_statement_matches_the_filter(api):
+    target = statement(verb={"id": "http://adlnet.gov/expapi/verbs/attempted"})
+    referring = statement(
+        verb={"id": "http://example.org/verbs/commented"},
+        object={"objectType": "StatementRef", "id": target["id"]},
+    )
+    api.post("statements", [target, referring, statement()])
+    response = api.get("statements", {"verb": "http://adlnet.gov/expapi/verbs/attempted"})
+    assert sorted(s["id"] for s in response.json()["statements"]) == sorted([target["id"], referring["id"]])
+
+
+def test_a_voiding_statement_is_found_by_the_voided_statements_filter(api):
+    target = statement(verb={"id": "http://adlnet.gov/expapi/verbs/attempted"})
+    voiding = statement(
+        verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+        object={"objectType": "StatementRef", "id": target["id"]},
+    )
+    api.post("statements", [target, voiding])
+    response = api.get("statements", {"verb": "http://adlnet.gov/expapi/verbs/attempted"})
+    assert [s["id"] for s in response.json()["statements"]] == [voiding["id"]]
