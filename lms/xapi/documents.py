@@ -131,7 +131,7 @@ def write_document(
             document_id=document_id,
         )
     document.content = content
-    document.content_type = content_type or "application/octet-stream"
+    document.content_type = (content_type or "application/octet-stream")[:255]
     document.etag = etag_of(content)
     document.updated = timezone.now()
     try:

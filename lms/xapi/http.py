@@ -103,6 +103,9 @@ def parse_json(body: bytes):
         data = orjson.loads(body)
     except orjson.JSONDecodeError as error:
         raise XapiError(400, f"the body is not valid JSON: {error}") from error
+    if b"\\u0000" in body:
+        # PostgreSQL cannot keep a NUL character in JSON text.
+        raise XapiError(400, "the JSON body contains a NUL character (\\u0000), which this LRS cannot store")
     if isinstance(data, (dict, list)) and _key_count(body) != _key_count(orjson.dumps(data)):
         try:
             json.loads(body, object_pairs_hook=_no_duplicates)
@@ -160,6 +163,8 @@ def unfold(request) -> XapiRequest:
                 headers[name.lower()] = form.pop(name)
         body = form.pop("content", "").encode("utf-8")
         params = form
+    if any("\x00" in value for value in params.values()):
+        raise XapiError(400, "a parameter contains a NUL character")
     return XapiRequest(method=method, params=params, headers=headers, body=body, path=request.path)
 
 
@@ -176,7 +181,7 @@ def multipart_parts(body: bytes, content_type: str) -> list[tuple[dict, bytes]]:
     message = BytesParser(policy=HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
     )
-    if not message.is_multipart():
+    if not message.is_multipart() or not message.get_payload():
         raise XapiError(400, "the multipart/mixed body has no parts (is the boundary right?)")
     parts = []
     for part in message.iter_parts():

@@ -184,7 +184,12 @@ class DocumentView(XapiView):
         unknown = set(request.params) - self.allowed
         if unknown:
             raise XapiError(400, f"unknown parameter {sorted(unknown)[0]!r}")
-        return self.key(request.params)
+        key = self.key(request.params)
+        if len(key.activity_id) > 500 or len(key.agent_ifi) > 500:
+            raise XapiError(400, "the activityId or the agent is longer than this LRS keeps (500 characters)")
+        if len(request.params.get(self.id_param, "")) > 255:
+            raise XapiError(400, f"{self.id_param} is longer than this LRS keeps (255 characters)")
+        return key
 
     def get(self, request):
         key = self._checked(request)

@@ -118,3 +118,7 @@ def test_activities_returns_the_merged_definition(api):
     )
     definition = api.get("activities", {"activityId": ACTIVITY}).json()["definition"]
     assert definition["name"] == {"fr-FR": "Leçon", "en-US": "Lesson"}
+
+
+def test_an_over_long_profile_id_is_refused_with_400(api):
+    assert _put(api, "activities/profile", {**PROFILE, "profileId": "x" * 300}, {"v": 1}).status_code == 400

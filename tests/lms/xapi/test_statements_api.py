@@ -269,3 +269,13 @@ def test_a_voiding_statement_is_found_by_the_voided_statements_filter(api):
     api.post("statements", [target, voiding])
     response = api.get("statements", {"verb": "http://adlnet.gov/expapi/verbs/attempted"})
     assert [s["id"] for s in response.json()["statements"]] == [voiding["id"]]
+
+
+def test_a_nul_character_is_refused_with_400(api):
+    body = json.dumps(statement(result={"response": "a\u0000b"}))
+    assert api.post("statements", body).status_code == 400
+
+
+def test_a_multipart_body_without_parts_is_refused_with_400(api):
+    response = api.post("statements", b"nothing", content_type='multipart/mixed; boundary="b"')
+    assert response.status_code == 400
