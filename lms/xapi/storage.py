@@ -187,9 +187,10 @@ COPY_COLUMNS = (
 class DatabaseStatementStore(StatementStore):
     """Keeps statements in the ``lms.Statement`` table of the default database.
 
-    On PostgreSQL, new rows go in with one ``COPY`` per batch; elsewhere with ``bulk_create``. Known ids are
-    looked up with one query per batch. A concurrent insert of the same id (a unique violation) makes the
-    batch start again once, when the other copy is visible.
+    On PostgreSQL, new rows go in with one ``COPY`` per batch; elsewhere with ``bulk_create``. A batch is
+    first inserted as if all its ids were new; when the unique index refuses it (a re-sent statement, or a
+    concurrent insert of the same id), it starts again with one lookup of the known ids, compared with the
+    batch, and inserts only the new ones.
     """
 
     def store(self, statements, *, collectivity=None, authority=None):
@@ -197,18 +198,20 @@ class DatabaseStatementStore(StatementStore):
         statements = [dict(statement) for statement in statements]
         rows = prepare(statements, authority=authority, now=now)
         collectivity_id = getattr(collectivity, "pk", collectivity)
+        # First as if every id were new (one COPY, no lookup): a known id makes the unique index refuse the
+        # batch, which then goes again, comparing with what is stored.
         for attempt in range(3):
             try:
-                self._insert(rows, now, collectivity_id)
+                self._insert(rows, now, collectivity_id, optimistic=attempt == 0)
                 break
             except IntegrityError:
                 if attempt == 2:
                     raise
         return [statement["id"] for statement in statements]
 
-    def _insert(self, rows, now, collectivity_id):
+    def _insert(self, rows, now, collectivity_id, *, optimistic):
         with transaction.atomic():
-            existing = _existing([row.statement_id for row in rows])
+            existing = {} if optimistic else _existing([row.statement_id for row in rows])
             new_rows = []
             for row in rows:
                 known = existing.get(row.statement_id)
