@@ -3,8 +3,8 @@
 Creates a dedicated PostgreSQL database, migrates it, starts the reference site under gunicorn, posts
 ``--statements`` varied valid statements in batches of ``--batch`` from ``--threads`` client threads, checks
 that every one was stored once, then measures a raw ``COPY`` of the same statements into a bare table of the
-same database (the median of three runs). Prints statements/s, p50/p95 batch latency, the COPY rate and the ratio; the last line is JSON.
-The database is dropped at the end.
+same database (the median of three runs). Prints statements/s, p50/p95 batch latency, the COPY rate and
+the ratio; the last line is JSON. The database is dropped at the end.
 
 Environment: ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/postgres``: the server and
 the maintenance database used to create and drop the benchmark database).
