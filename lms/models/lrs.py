@@ -67,7 +67,11 @@ class LrsClient(models.Model):
 
 
 class LrsDocument(models.Model):
-    """A document of the State, Activity Profile or Agent Profile resources."""
+    """A document of the State, Activity Profile or Agent Profile resources.
+
+    Documents written by a collectivity's client belong to that collectivity and are seen only by its
+    clients; platform-wide clients share the platform's documents (``collectivity`` empty).
+    """
 
     class Kind(models.TextChoices):
         STATE = "state", _("State")
@@ -80,6 +84,9 @@ class LrsDocument(models.Model):
     #: The registration UUID as a string, empty when none, so that the unique constraint holds.
     registration = models.CharField(_("registration"), max_length=36, blank=True, default="")
     document_id = models.CharField(_("document id"), max_length=255)
+    collectivity = models.ForeignKey(
+        "lms.Collectivity", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     content = models.BinaryField()
     content_type = models.CharField(_("content type"), max_length=255, default="application/octet-stream")
     etag = models.CharField(max_length=64)
@@ -91,8 +98,14 @@ class LrsDocument(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "activity_id", "agent_ifi", "registration", "document_id"],
+                condition=models.Q(collectivity__isnull=True),
                 name="lms_lrsdocument_unique",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["collectivity", "kind", "activity_id", "agent_ifi", "registration", "document_id"],
+                condition=models.Q(collectivity__isnull=False),
+                name="lms_lrsdocument_unique_collectivity",
+            ),
         ]
 
     def __str__(self):

@@ -32,6 +32,8 @@ class DocumentKey:
     activity_id: str = ""
     agent_ifi: str = ""
     registration: str = ""
+    #: The collectivity whose documents these are; None for the platform's.
+    collectivity_id: int | None = None
 
     def filter(self):
         return LrsDocument.objects.filter(
@@ -39,6 +41,7 @@ class DocumentKey:
             activity_id=self.activity_id,
             agent_ifi=self.agent_ifi,
             registration=self.registration,
+            collectivity_id=self.collectivity_id,
         )
 
 
@@ -129,6 +132,7 @@ def write_document(
             agent_ifi=key.agent_ifi,
             registration=key.registration,
             document_id=document_id,
+            collectivity_id=key.collectivity_id,
         )
     document.content = content
     document.content_type = (content_type or "application/octet-stream")[:255]

@@ -4,6 +4,7 @@ Thin views: they read parameters and call the store, the queries and the documen
 """
 
 import json
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
@@ -184,7 +185,7 @@ class DocumentView(XapiView):
         unknown = set(request.params) - self.allowed
         if unknown:
             raise XapiError(400, f"unknown parameter {sorted(unknown)[0]!r}")
-        key = self.key(request.params)
+        key = replace(self.key(request.params), collectivity_id=_collectivity_id(request))
         if len(key.activity_id) > 500 or len(key.agent_ifi) > 500:
             raise XapiError(400, "the activityId or the agent is longer than this LRS keeps (500 characters)")
         if len(request.params.get(self.id_param, "")) > 255:

@@ -122,3 +122,8 @@ def test_activities_returns_the_merged_definition(api):
 
 def test_an_over_long_profile_id_is_refused_with_400(api):
     assert _put(api, "activities/profile", {**PROFILE, "profileId": "x" * 300}, {"v": 1}).status_code == 400
+
+
+def test_a_collectivity_client_does_not_see_another_collectivitys_state(commune_api, other_api):
+    _put(other_api, "activities/state", STATE, {"page": 4})
+    assert commune_api.get("activities/state", STATE).status_code == 404
