@@ -155,7 +155,7 @@ def consistent_through() -> str:
 
     Storage is transactional: a statement is visible as soon as its POST has answered.
     """
-    return timezone.now().isoformat()
+    return timezone.now().isoformat(timespec="microseconds")
 
 
 def activity_definition(activity_id: str, collectivity_id=None) -> dict:

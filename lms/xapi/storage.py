@@ -113,7 +113,8 @@ def prepare(statements: list[dict], *, authority: dict | None, now) -> list[_Row
         ValidationError: naming the statement (``statements[i]`` in a batch), the field and the rule.
         StatementError: the same id twice with different contents in one batch.
     """
-    stored = now.isoformat()
+    # Always with the fraction (isoformat drops it when the microseconds are 0): xAPI wants milliseconds.
+    stored = now.isoformat(timespec="microseconds")
     batch = len(statements) > 1
     rows, seen = [], {}
     for index, statement in enumerate(statements):
