@@ -10,3 +10,4 @@ class LmsConfig(AppConfig):
 
     def ready(self):
         from .analytics import receivers  # noqa: F401  (connects the signal receivers)
+        from .xapi import auth, tasks  # noqa: F401  (connects the signal receivers)

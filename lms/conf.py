@@ -18,6 +18,18 @@ DEFAULTS = {
     "HR_GROUP_NAME": "Tremplin — HR managers",
     # URI of the framework whose competences Pix results are recorded against (the CRCN as used by Pix).
     "PIX_FRAMEWORK_URI": "https://w3id.org/tremplin/frameworks/crcn/2019",
+    # LRS API (/xapi/): largest request body accepted, in bytes (larger: 413).
+    "LRS_MAX_BODY_SIZE": 20 * 1024 * 1024,
+    # LRS API: most statements in one POST (more: 413).
+    "LRS_MAX_BATCH": 1000,
+    # LRS API: most statements in one page of GET /xapi/statements (the page size when limit is 0 or absent).
+    "LRS_MAX_LIMIT": 500,
+    # LRS API: seconds a web process remembers a verified client secret (password hashing is slow by design).
+    "LRS_AUTH_CACHE_SECONDS": 60,
+    # Forwarding to external LRSs: seconds before an HTTP request to a target gives up.
+    "FORWARDING_TIMEOUT": 30,
+    # Forwarding: dotted path of the backend that sends batches to a target LRS.
+    "FORWARDING_BACKEND": "lms.xapi.forwarding.HttpForwardingBackend",
 }
 
 

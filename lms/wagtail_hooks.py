@@ -1,4 +1,4 @@
-"""Registers Tremplin's admin views and menu items; the views live in ``lms.dashboards``."""
+"""Registers Tremplin's admin views and menus, defined in ``lms.dashboards`` and ``lms.xapi.viewsets``."""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +8,7 @@ from wagtail.admin.menu import MenuItem
 from lms.dashboards.views import CompetenceDashboardView
 from lms.imports.views import PixImportView
 from lms.services.scope import visible_collectivities
+from lms.xapi.viewsets import LrsViewSetGroup
 
 
 class DashboardMenuItem(MenuItem):
@@ -21,6 +22,11 @@ def register_dashboard_urls():
         path("tremplin/competences/", CompetenceDashboardView.as_view(), name="lms_dashboard_competences"),
         path("tremplin/import-pix/", PixImportView.as_view(), name="lms_import_pix"),
     ]
+
+
+@hooks.register("register_admin_viewset")
+def register_lrs_viewsets():
+    return LrsViewSetGroup()
 
 
 @hooks.register("register_admin_menu_item")

@@ -1,5 +1,7 @@
 """Aggregation services: read the statement store after the watermark, write levels and snapshots."""
 
+import uuid
+
 import pandas as pd
 from django.db import transaction
 from django.db.models import Max
@@ -54,11 +56,21 @@ def process_new_statements() -> set[int]:
     state.save(update_fields=["watermark", "updated_at"])
     if not touched_actors:
         return set()
+    # Statements posted to the LRS by other tools may name actors that are not Tremplin learners (not UUIDs).
+    learner_actors = [actor for actor in touched_actors if _is_uuid(actor)]
     return set(
         Membership.objects.filter(
-            user__lms_learner__actor_name__in=touched_actors, role__in=Membership.LEARNER_ROLES
+            user__lms_learner__actor_name__in=learner_actors, role__in=Membership.LEARNER_ROLES
         ).values_list("collectivity_id", flat=True)
     )
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def _absorb(statements: pd.DataFrame) -> set[str]:

@@ -1,4 +1,5 @@
 from .analytics import AggregationState, CollectivitySnapshot, CompetenceEvidence, LearnerCompetenceLevel
+from .lrs import ForwardingFailure, ForwardingTarget, LrsAttachment, LrsClient, LrsDocument
 from .organisations import Collectivity, Learner, Membership
 from .progress import AssessmentAttempt, Enrolment, LessonProgress
 from .statements import Statement
@@ -10,9 +11,14 @@ __all__ = [
     "CollectivitySnapshot",
     "CompetenceEvidence",
     "Enrolment",
+    "ForwardingFailure",
+    "ForwardingTarget",
     "Learner",
     "LearnerCompetenceLevel",
     "LessonProgress",
+    "LrsAttachment",
+    "LrsClient",
+    "LrsDocument",
     "Membership",
     "Statement",
 ]

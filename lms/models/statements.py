@@ -13,22 +13,44 @@ class Statement(models.Model):
 
     seq = models.BigAutoField(primary_key=True)
     statement_id = models.UUIDField(_("statement id"), unique=True)
-    actor_name = models.CharField(_("actor"), max_length=255, db_index=True)
-    verb = models.CharField(_("verb"), max_length=255, db_index=True)
-    object_id = models.CharField(_("object"), max_length=500, db_index=True)
-    registration = models.UUIDField(null=True, blank=True, db_index=True)
+    actor_name = models.CharField(_("actor"), max_length=255)
+    #: The actor's inverse functional identifier, as built by ``lms.xapi.agents.ifi_key``.
+    agent_ifi = models.CharField(_("agent"), max_length=500, default="")
+    object_type = models.CharField(_("object type"), max_length=16, default="Activity")
+    verb = models.CharField(_("verb"), max_length=255)
+    object_id = models.CharField(_("object"), max_length=500)
+    registration = models.UUIDField(null=True, blank=True)
     timestamp = models.DateTimeField(_("timestamp"))
-    stored = models.DateTimeField(_("stored"), db_index=True)
+    stored = models.DateTimeField(_("stored"))
     collectivity = models.ForeignKey(
-        "lms.Collectivity", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "lms.Collectivity", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     voided = models.BooleanField(default=False)
+    #: The statement id a StatementRef object points to (a voiding statement's target, for instance).
+    ref_id = models.UUIDField(null=True, blank=True)
+    #: Agents and activities anywhere in the statement, one per line between newlines, for the
+    #: ``related_agents`` / ``related_activities`` filters (a LIKE on an unindexed column: cheap to write).
+    related_agents = models.TextField(default="", blank=True)
+    related_activities = models.TextField(default="", blank=True)
     data = models.JSONField()
 
     class Meta:
         verbose_name = _("statement")
         verbose_name_plural = _("statements")
         ordering = ["-stored", "-seq"]
+        # Every index slows ingestion down (each COPY updates them all), so only the lookups the LRS and the
+        # analytics make are indexed, with plain b-tree indexes (no ``_like`` twins for CharFields). The verb
+        # is not indexed: analytics read seq ranges; a verb filter walks the seq order until its page is full.
+        indexes = [
+            models.Index(fields=["actor_name"], name="lms_stmt_actor_name"),
+            models.Index(fields=["agent_ifi"], name="lms_stmt_agent"),
+            models.Index(fields=["object_id"], name="lms_stmt_object"),
+            models.Index(fields=["registration"], name="lms_stmt_registration"),
+            models.Index(fields=["stored"], name="lms_stmt_stored"),
+            models.Index(fields=["collectivity", "seq"], name="lms_stmt_collectivity_seq"),
+            # Few statements refer to others: a partial index costs the others nothing.
+            models.Index(fields=["ref_id"], name="lms_stmt_ref", condition=models.Q(ref_id__isnull=False)),
+        ]
 
     def __str__(self):
         return str(self.statement_id)

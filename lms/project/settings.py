@@ -154,6 +154,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.analytics.tasks.aggregate_statements",
         "schedule": float(LMS_AGGREGATION_INTERVAL),
     },
+    # Catches up forwarding to external LRSs after an outage (storing enqueues it too).
+    "tremplin-forward": {"task": "lms.xapi.tasks.forward_all", "schedule": 60.0},
 }
 
 LOGGING = {

@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from lms import urls as lms_urls
+from lms.xapi import urls as xapi_urls
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("compte/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ims/case/v1p1/", include("competences.urls")),
+    path("xapi/", include(xapi_urls)),
     path("", include(lms_urls)),
 ]
 

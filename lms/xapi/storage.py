@@ -1,131 +1,316 @@
 """Statement storage backends.
 
 The backend is chosen by the ``LMS_STATEMENT_STORE`` setting (a dotted path); :func:`get_store` returns it.
+Every statement is validated (:mod:`lms.xapi.validation`) before anything of its batch is stored.
 """
 
 import uuid
 from abc import ABC, abstractmethod
-from datetime import datetime
+from contextlib import contextmanager
 
-from django.db import transaction
+import orjson
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 
 from lms.conf import lms_settings
 from lms.models import Statement
 from lms.signals import statements_stored
 
+from . import vocabulary as v
+from .agents import actor_key, ifi_key, lines, related
+from .errors import StatementConflict, StatementError, ValidationError
+from .validation import check_timestamp, validate_statement
 
-class StatementError(ValueError):
-    """A statement that cannot be stored as it is (HTTP 400)."""
-
-
-class StatementConflict(StatementError):
-    """A statement whose id is stored already with a different content (HTTP 409)."""
-
+__all__ = [
+    "DatabaseStatementStore",
+    "StatementConflict",
+    "StatementError",
+    "StatementStore",
+    "ValidationError",
+    "actor_key",
+    "get_store",
+]
 
 #: Properties set by the LRS, not part of what two copies of a statement must share.
 LRS_PROPERTIES = ("stored", "authority", "version")
+
+
+def _dumps(data) -> str:
+    return orjson.dumps(data).decode()
 
 
 def _comparable(statement: dict) -> dict:
     return {key: value for key, value in statement.items() if key not in LRS_PROPERTIES}
 
 
-def actor_key(actor: dict) -> str:
-    """Return the string Tremplin indexes an actor by: its account name, or its other identifier."""
-    if "account" in actor:
-        return actor["account"].get("name", "")
-    for ifi in ("mbox_sha1sum", "openid", "mbox"):
-        if ifi in actor:
-            return actor[ifi]
-    return ""
+def same_statement(stored: dict, incoming: dict) -> bool:
+    """Tell whether an incoming statement is a copy of a stored one (LRS-set properties aside).
 
-
-def _parse_timestamp(value, field: str) -> datetime:
-    parsed = parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None:
-        raise StatementError(f"{field}: not an ISO 8601 timestamp")
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.UTC)
-    return parsed
+    A timestamp the LRS filled in is ignored when the incoming copy has none.
+    """
+    stored, incoming = _comparable(stored), _comparable(incoming)
+    if "timestamp" not in incoming:
+        stored.pop("timestamp", None)
+    return stored == incoming
 
 
 class StatementStore(ABC):
     """Where statements are kept."""
 
     @abstractmethod
-    def store(self, statements: list[dict], *, collectivity=None) -> list[str]:
-        """Store statements all together or not at all.
+    def store(self, statements: list[dict], *, collectivity=None, authority: dict | None = None) -> list[str]:
+        """Validate and store statements all together or not at all.
 
         A statement whose id is stored already with the same content is accepted and not stored twice;
         with a different content the whole call fails with :class:`StatementConflict`.
 
         Args:
             statements: xAPI statements as dicts; an id is added where missing.
-            collectivity: the collectivity the statements are attributed to.
+            collectivity: the collectivity (or its id) the statements are attributed to.
+            authority: the Agent vouching for the statements (the LRS client); when None, a statement's own
+                authority is kept, else the platform's.
 
         Returns:
             The statement ids, in order.
+
+        Raises:
+            ValidationError: a statement breaks a rule of xAPI 1.0.3 (nothing is stored).
+            StatementConflict: an id is stored already with another content (nothing is stored).
         """
 
 
-class DatabaseStatementStore(StatementStore):
-    """Keeps statements in the ``lms.Statement`` table of the default database."""
+def platform_authority() -> dict:
+    """The authority of statements Tremplin writes itself."""
+    return {
+        "objectType": "Agent",
+        "name": "Tremplin",
+        "account": {"homePage": lms_settings.SITE_URL, "name": "tremplin"},
+    }
 
-    def store(self, statements, *, collectivity=None):
-        now = timezone.now()
-        rows, ids = [], []
-        for index, statement in enumerate(statements):
-            field = f"statements[{index}]" if len(statements) > 1 else "statement"
-            statement = dict(statement)
-            statement.setdefault("id", str(uuid.uuid4()))
-            try:
-                statement_id = uuid.UUID(str(statement["id"]))
-            except ValueError as error:
-                raise StatementError(f"{field}.id: not a UUID") from error
-            for required in ("actor", "verb", "object"):
-                if not isinstance(statement.get(required), dict):
-                    raise StatementError(f"{field}.{required}: required")
-            statement.setdefault("timestamp", now.isoformat())
-            statement["stored"] = now.isoformat()
-            statement.setdefault("version", "1.0.3")
-            context = statement.get("context") or {}
-            rows.append(
-                Statement(
-                    statement_id=statement_id,
-                    actor_name=actor_key(statement["actor"]),
-                    verb=statement["verb"].get("id", ""),
-                    object_id=statement["object"].get("id", ""),
-                    registration=context.get("registration"),
-                    timestamp=_parse_timestamp(statement["timestamp"], f"{field}.timestamp"),
-                    stored=now,
-                    collectivity=collectivity,
-                    data=statement,
+
+class _Row:
+    __slots__ = (
+        "statement_id",
+        "actor_name",
+        "agent_ifi",
+        "object_type",
+        "verb",
+        "object_id",
+        "registration",
+        "timestamp",
+        "related_agents",
+        "related_activities",
+        "data",
+        "ref_id",
+    )
+
+
+def prepare(statements: list[dict], *, authority: dict | None, now) -> list[_Row]:
+    """Validate statements and compute the columns of their rows, without touching the database.
+
+    Raises:
+        ValidationError: naming the statement (``statements[i]`` in a batch), the field and the rule.
+        StatementError: the same id twice with different contents in one batch.
+    """
+    # Always with the fraction (isoformat drops it when the microseconds are 0): xAPI wants milliseconds.
+    stored = now.isoformat(timespec="microseconds")
+    batch = len(statements) > 1
+    rows, seen = [], {}
+    for index, statement in enumerate(statements):
+        path = f"statements[{index}]" if batch else "statement"
+        validate_statement(statement, path)
+        if "id" not in statement:
+            statement["id"] = str(uuid.uuid4())
+        else:
+            statement["id"] = statement["id"].lower()
+        if "timestamp" in statement:
+            timestamp = check_timestamp(statement["timestamp"], f"{path}.timestamp")
+        else:
+            timestamp = now
+            statement["timestamp"] = stored
+        statement["stored"] = stored
+        if authority is not None:
+            statement["authority"] = authority
+        elif "authority" not in statement:
+            statement["authority"] = platform_authority()
+        statement.setdefault("version", "1.0.0")
+        actor, target = statement["actor"], statement["object"]
+        object_type = target.get("objectType", "Activity")
+        context = statement.get("context") or {}
+        row = _Row()
+        row.statement_id = statement["id"]
+        row.actor_name = actor_key(actor)[:255]
+        row.agent_ifi = ifi_key(actor)[:500]
+        row.object_type = object_type
+        row.verb = statement["verb"]["id"][:255]
+        if object_type in ("Agent", "Group"):
+            row.object_id = ifi_key(target)[:500]
+        else:
+            row.object_id = target.get("id", "")[:500]
+        row.registration = context.get("registration")
+        row.ref_id = target["id"].lower() if object_type == "StatementRef" else None
+        row.timestamp = timestamp
+        agents, activities = related(statement)
+        row.related_agents = lines(agents)
+        row.related_activities = lines(activities)
+        row.data = statement
+        if row.statement_id in seen:
+            if not same_statement(seen[row.statement_id], statement):
+                raise StatementError(
+                    f"{path}.id: the same id is used twice in the batch with different contents"
                 )
-            )
-            ids.append(str(statement_id))
+            continue
+        seen[row.statement_id] = statement
+        rows.append(row)
+    return rows
+
+
+COPY_COLUMNS = (
+    "statement_id",
+    "actor_name",
+    "agent_ifi",
+    "object_type",
+    "verb",
+    "object_id",
+    "registration",
+    "timestamp",
+    "stored",
+    "collectivity_id",
+    "voided",
+    "related_agents",
+    "related_activities",
+    "ref_id",
+    "data",
+)
+
+
+class DatabaseStatementStore(StatementStore):
+    """Keeps statements in the ``lms.Statement`` table of the default database.
+
+    On PostgreSQL, new rows go in with one ``COPY`` per batch; elsewhere with ``bulk_create``. A batch is
+    first inserted as if all its ids were new; when the unique index refuses it (a re-sent statement, or a
+    concurrent insert of the same id), it starts again with one lookup of the known ids, compared with the
+    batch, and inserts only the new ones.
+    """
+
+    def store(self, statements, *, collectivity=None, authority=None):
+        now = timezone.now()
+        statements = [dict(statement) for statement in statements]
+        rows = prepare(statements, authority=authority, now=now)
+        collectivity_id = getattr(collectivity, "pk", collectivity)
+        # First as if every id were new (one COPY, no lookup): a known id makes the unique index refuse the
+        # batch, which then goes again, comparing with what is stored.
+        for attempt in range(3):
+            try:
+                self._insert(rows, now, collectivity_id, optimistic=attempt == 0)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        return [statement["id"] for statement in statements]
+
+    def _insert(self, rows, now, collectivity_id, *, optimistic):
         with transaction.atomic():
-            existing = {
-                str(row.statement_id): row.data
-                for row in Statement.objects.filter(statement_id__in=[row.statement_id for row in rows])
-            }
-            new_rows, seen = [], set()
+            existing = {} if optimistic else _existing([row.statement_id for row in rows])
+            new_rows = []
             for row in rows:
-                key = str(row.statement_id)
-                if key in existing:
-                    if _comparable(existing[key]) != _comparable(row.data):
-                        raise StatementConflict(f"statement {key}: stored already with a different content")
-                    continue
-                if key in seen:
-                    continue
-                seen.add(key)
-                new_rows.append(row)
-            Statement.objects.bulk_create(new_rows)
-            if new_rows:
-                statements_stored.send(sender=type(self), statements=[row.data for row in new_rows])
-        return ids
+                known = existing.get(row.statement_id)
+                if known is None:
+                    new_rows.append(row)
+                elif not same_statement(known, row.data):
+                    raise StatementConflict(
+                        f"statement {row.statement_id}: stored already with a different content"
+                    )
+            if not new_rows:
+                return
+            voided_ids = [row.ref_id for row in new_rows if row.verb == v.VOIDED.id]
+            if connection.vendor == "postgresql":
+                self._copy(new_rows, now, collectivity_id)
+            else:
+                Statement.objects.bulk_create(
+                    [
+                        Statement(
+                            statement_id=row.statement_id,
+                            actor_name=row.actor_name,
+                            agent_ifi=row.agent_ifi,
+                            object_type=row.object_type,
+                            verb=row.verb,
+                            object_id=row.object_id,
+                            registration=row.registration,
+                            timestamp=row.timestamp,
+                            stored=now,
+                            collectivity_id=collectivity_id,
+                            related_agents=row.related_agents,
+                            related_activities=row.related_activities,
+                            ref_id=row.ref_id,
+                            data=row.data,
+                        )
+                        for row in new_rows
+                    ]
+                )
+            if voided_ids:
+                # A voiding statement cannot itself be voided.
+                Statement.objects.filter(statement_id__in=voided_ids).exclude(verb=v.VOIDED.id).update(
+                    voided=True
+                )
+            statements_stored.send(sender=type(self), statements=[row.data for row in new_rows])
+
+    @staticmethod
+    def _copy(rows, now, collectivity_id):
+        stored = now.isoformat()
+        collectivity = str(collectivity_id) if collectivity_id is not None else None
+        columns = ", ".join(COPY_COLUMNS)
+        sql = f"COPY {Statement._meta.db_table} ({columns}) FROM STDIN"
+        with (
+            connection.cursor() as cursor,
+            _unique_violation_as_integrity_error(),
+            cursor.cursor.copy(sql) as copy,
+        ):
+            for row in rows:
+                copy.write_row(
+                    (
+                        row.statement_id,
+                        row.actor_name,
+                        row.agent_ifi,
+                        row.object_type,
+                        row.verb,
+                        row.object_id,
+                        row.registration,
+                        row.timestamp.isoformat(),
+                        stored,
+                        collectivity,
+                        "f",
+                        row.related_agents,
+                        row.related_activities,
+                        row.ref_id,
+                        _dumps(row.data),
+                    )
+                )
+
+
+def _existing(statement_ids: list[str]) -> dict[str, dict]:
+    """The stored statements among these ids, by id (one query, ids compared as text-cast UUIDs)."""
+    if connection.vendor != "postgresql":
+        rows = Statement.objects.filter(statement_id__in=statement_ids).values_list("statement_id", "data")
+        return {str(statement_id): data for statement_id, data in rows}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT statement_id::text, data::text FROM {Statement._meta.db_table} "
+            "WHERE statement_id = ANY(%s::uuid[])",
+            [statement_ids],
+        )
+        return {statement_id: orjson.loads(data) for statement_id, data in cursor.fetchall()}
+
+
+@contextmanager
+def _unique_violation_as_integrity_error():
+    import psycopg
+
+    try:
+        yield
+    except psycopg.errors.UniqueViolation as error:
+        raise IntegrityError(str(error)) from error
 
 
 def get_store() -> StatementStore:

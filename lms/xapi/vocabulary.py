@@ -27,6 +27,8 @@ EXPERIENCED = Term(ADL_VERBS + "experienced", "a consulté", "experienced")
 PASSED = Term(ADL_VERBS + "passed", "a réussi", "passed")
 FAILED = Term(ADL_VERBS + "failed", "a échoué à", "failed")
 COMPLETED = Term(ADL_VERBS + "completed", "a terminé", "completed")
+#: Voids the statement its object refers to (handled by the LRS, never emitted by Tremplin).
+VOIDED = Term(ADL_VERBS + "voided", "a annulé", "voided")
 
 COURSE = Term(ADL_ACTIVITIES + "course", "formation", "course")
 LESSON = Term(ADL_ACTIVITIES + "lesson", "séquence", "lesson")

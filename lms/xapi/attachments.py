@@ -1,0 +1,166 @@
+"""Statement attachments sent as ``multipart/mixed`` parts, signed statements included.
+
+A part carries ``X-Experience-API-Hash`` (the SHA-2 of its content) and ``Content-Transfer-Encoding: binary``;
+each attachment of the statements without a ``fileUrl`` must have its part, and each part its attachment.
+A signature attachment (a JWS) is checked for its structure and its payload's agreement with the statement;
+its cryptographic signature is not verified.
+"""
+
+import base64
+import hashlib
+import json
+import secrets
+
+from django.db import transaction
+
+from lms.models import LrsAttachment
+
+from .errors import ValidationError
+
+SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
+_HASHES = {56: hashlib.sha224, 64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}
+_SIGNED_PROPERTIES = ("actor", "verb", "object", "result", "context", "timestamp")
+
+
+def _b64url(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def check_signature(statement: dict, jws: bytes, path: str) -> None:
+    """Check a signed statement's JWS: three base64url parts, an RS algorithm, the statement as payload.
+
+    Raises:
+        ValidationError: naming the attachment and what is wrong.
+    """
+    try:
+        header_b64, payload_b64, signature_b64 = jws.decode("ascii").strip().split(".")
+        header = json.loads(_b64url(header_b64))
+        payload = json.loads(_b64url(payload_b64))
+        _b64url(signature_b64)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValidationError(path, "a signature must be a JWS in compact serialization") from error
+    if not isinstance(header, dict) or header.get("alg") not in ("RS256", "RS384", "RS512"):
+        raise ValidationError(path, "a JWS signature must use RS256, RS384 or RS512")
+    if not isinstance(payload, dict):
+        raise ValidationError(path, "the JWS payload must be the signed statement")
+    for key in _SIGNED_PROPERTIES:
+        if payload.get(key) != statement.get(key):
+            raise ValidationError(path, f"the JWS payload differs from the statement in {key!r}")
+    if "id" in payload and payload["id"] != statement.get("id"):
+        raise ValidationError(path, "the JWS payload differs from the statement in 'id'")
+
+
+def match_parts(statements: list[dict], parts: list[tuple[dict, bytes]]) -> dict[str, tuple[str, bytes]]:
+    """Check the attachment parts against the statements' attachments; return ``{sha2: (type, content)}``.
+
+    Raises:
+        ValidationError: a part is missing, unexpected, or its hash or encoding is wrong.
+    """
+    contents: dict[str, tuple[str, bytes]] = {}
+    for index, (headers, content) in enumerate(parts):
+        where = f"attachment part {index + 1}"
+        sha2 = headers.get("x-experience-api-hash", "").strip().lower()
+        if not sha2:
+            raise ValidationError(where, "X-Experience-API-Hash is required")
+        if headers.get("content-transfer-encoding", "").strip().lower() != "binary":
+            raise ValidationError(where, "Content-Transfer-Encoding: binary is required")
+        algorithm = _HASHES.get(len(sha2))
+        if algorithm is None or algorithm(content).hexdigest() != sha2:
+            raise ValidationError(where, "X-Experience-API-Hash is not the SHA-2 of the part")
+        contents[sha2] = (headers.get("content-type", "application/octet-stream"), content)
+    declared = set()
+    for index, statement in enumerate(statements):
+        for position, attachment in enumerate(statement.get("attachments") or ()):
+            path = f"statements[{index}].attachments[{position}]"
+            sha2 = attachment["sha2"].lower()
+            declared.add(sha2)
+            if sha2 not in contents:
+                if "fileUrl" in attachment:
+                    continue
+                raise ValidationError(
+                    path, "no multipart part carries this attachment (and it has no fileUrl)"
+                )
+            if attachment["usageType"] == SIGNATURE:
+                if attachment["contentType"] != "application/octet-stream":
+                    raise ValidationError(
+                        f"{path}.contentType", "a signature must be application/octet-stream"
+                    )
+                check_signature(statement, contents[sha2][1], path)
+    extra = set(contents) - declared
+    if extra:
+        raise ValidationError("attachment parts", f"the part {sorted(extra)[0]} matches no attachment")
+    return contents
+
+
+def check_no_missing_parts(statements: list[dict]) -> None:
+    """In a JSON-only request, every attachment must have a ``fileUrl``.
+
+    Raises:
+        ValidationError: naming the attachment.
+    """
+    for index, statement in enumerate(statements):
+        for position, attachment in enumerate(statement.get("attachments") or ()):
+            if "fileUrl" not in attachment:
+                raise ValidationError(
+                    f"statements[{index}].attachments[{position}]",
+                    "without a fileUrl, the attachment must be sent as a multipart/mixed part",
+                )
+
+
+def store_with_attachments(store, statements, contents, **kwargs) -> list[str]:
+    """Store statements and their attachment contents in one transaction.
+
+    Args:
+        store: the statement store.
+        statements: the statements.
+        contents: ``{sha2: (content type, bytes)}`` from :func:`match_parts`.
+        **kwargs: passed to ``store.store`` (collectivity, authority).
+    """
+    with transaction.atomic():
+        ids = store.store(statements, **kwargs)
+        known = set(LrsAttachment.objects.filter(sha2__in=list(contents)).values_list("sha2", flat=True))
+        LrsAttachment.objects.bulk_create(
+            [
+                LrsAttachment(sha2=sha2, content_type=content_type, content=content)
+                for sha2, (content_type, content) in contents.items()
+                if sha2 not in known
+            ],
+            ignore_conflicts=True,
+        )
+    return ids
+
+
+def multipart_response_body(document: dict, statements: list[dict]) -> tuple[bytes, str]:
+    """Build a ``multipart/mixed`` body: the JSON document, then each attachment stored for the statements.
+
+    Returns:
+        The body and its Content-Type header value.
+    """
+    boundary = secrets.token_hex(16)
+    hashes = []
+    for statement in statements:
+        for attachment in statement.get("attachments") or ():
+            hashes.append(attachment["sha2"].lower())
+        target = statement.get("object") or {}
+        for attachment in target.get("attachments") or ():
+            hashes.append(attachment["sha2"].lower())
+    stored = {a.sha2: a for a in LrsAttachment.objects.filter(sha2__in=set(hashes))}
+    chunks = [
+        f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode(),
+        json.dumps(document, ensure_ascii=False).encode(),
+        b"\r\n",
+    ]
+    for sha2 in dict.fromkeys(hashes):
+        attachment = stored.get(sha2)
+        if attachment is None:
+            continue
+        chunks += [
+            (
+                f"--{boundary}\r\nContent-Type: {attachment.content_type}\r\n"
+                f"Content-Transfer-Encoding: binary\r\nX-Experience-API-Hash: {sha2}\r\n\r\n"
+            ).encode(),
+            bytes(attachment.content),
+            b"\r\n",
+        ]
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return b"".join(chunks), f'multipart/mixed; boundary="{boundary}"'

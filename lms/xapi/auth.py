@@ -1,0 +1,77 @@
+"""HTTP Basic authentication of LRS clients.
+
+Checking a hashed secret costs tens of milliseconds by design, so a web process remembers a verified
+(key, secret) pair for ``LMS_LRS_AUTH_CACHE_SECONDS``; saving or deleting a client forgets it at once.
+"""
+
+import base64
+import binascii
+import hashlib
+import threading
+import time
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from lms.conf import lms_settings
+from lms.models import LrsClient
+
+_cache: dict[tuple[str, str], tuple[LrsClient, float]] = {}
+_lock = threading.Lock()
+
+
+def parse_basic(header: str) -> tuple[str, str] | None:
+    """Return (key, secret) from an ``Authorization: Basic ...`` header, or None."""
+    scheme, _, encoded = (header or "").partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    key, sep, secret = decoded.partition(":")
+    return (key, secret) if sep else None
+
+
+def authenticate(header: str) -> LrsClient | None:
+    """Return the active client whose credentials the ``Authorization`` header carries, or None.
+
+    Args:
+        header: the value of the HTTP ``Authorization`` header.
+    """
+    credentials = parse_basic(header)
+    if credentials is None:
+        return None
+    key, secret = credentials
+    cache_key = (key, hashlib.sha256(secret.encode()).hexdigest())
+    now = time.monotonic()
+    cached = _cache.get(cache_key)
+    if cached is not None and cached[1] > now:
+        return cached[0]
+    client = LrsClient.objects.select_related("collectivity").filter(key=key, active=True).first()
+    if client is None or not client.check_secret(secret):
+        return None
+    with _lock:
+        _cache[cache_key] = (client, now + lms_settings.LRS_AUTH_CACHE_SECONDS)
+    return client
+
+
+def forget_clients() -> None:
+    """Forget every verified secret (after a client changes)."""
+    with _lock:
+        _cache.clear()
+
+
+@receiver(post_save, sender=LrsClient, dispatch_uid="lms.xapi.auth.client_saved")
+@receiver(post_delete, sender=LrsClient, dispatch_uid="lms.xapi.auth.client_deleted")
+def _client_changed(sender, **kwargs):
+    forget_clients()
+
+
+def authority(client: LrsClient) -> dict:
+    """The Agent set as ``authority`` of the statements a client stores."""
+    return {
+        "objectType": "Agent",
+        "name": client.name,
+        "account": {"homePage": lms_settings.SITE_URL, "name": client.key},
+    }

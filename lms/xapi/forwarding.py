@@ -1,0 +1,176 @@
+"""Forwarding stored statements to external LRSs (Ralph, Learning Locker, another Tremplin…).
+
+Each :class:`~lms.models.ForwardingTarget` has a watermark (``last_seq``): the statements stored after it
+are sent in batches, oldest first, by a Celery task (:mod:`lms.xapi.tasks`), never by the request that stored
+them (with eager Celery, the embedded default without a broker, nothing is forwarded from requests).
+Delivery is at least once and idempotent by statement id (an LRS answers a re-sent statement as a no-op).
+
+- A network error, a 5xx or a 429 keeps the watermark: the failure is recorded, the task retries with backoff.
+- Any other refusal (4xx) records the batch as a failure, visible in the admin, and moves on; the batch is
+  re-sent when someone retries the failure.
+
+The HTTP client is a backend chosen by ``LMS_FORWARDING_BACKEND`` (a dotted path).
+"""
+
+import base64
+import json
+import urllib.error
+import urllib.request
+from abc import ABC, abstractmethod
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from lms.conf import lms_settings
+from lms.models import ForwardingFailure, ForwardingTarget, Statement
+
+#: Batches a task sends before handing over to a new task run (so one target cannot hold a worker for long).
+MAX_BATCHES_PER_RUN = 20
+
+
+class ForwardingError(Exception):
+    """A batch the target did not accept.
+
+    Attributes:
+        retryable: True for errors that may pass later (network, 5xx, 429).
+    """
+
+    def __init__(self, reason: str, *, retryable: bool):
+        super().__init__(reason)
+        self.retryable = retryable
+
+
+class ForwardingBackend(ABC):
+    """Sends a batch of statements to a target LRS."""
+
+    @abstractmethod
+    def send(self, target: ForwardingTarget, statements: list[dict]) -> None:
+        """Send statements; return when the target accepted them all.
+
+        Raises:
+            ForwardingError: the target did not accept the batch.
+        """
+
+
+class HttpForwardingBackend(ForwardingBackend):
+    """POSTs batches to ``<endpoint>/statements`` with HTTP Basic credentials (the default)."""
+
+    def send(self, target, statements):
+        url = target.endpoint.rstrip("/") + "/statements"
+        headers = {"Content-Type": "application/json", "X-Experience-API-Version": "1.0.3"}
+        if target.username:
+            token = base64.b64encode(f"{target.username}:{target.password}".encode()).decode()
+            headers["Authorization"] = f"Basic {token}"
+        request = urllib.request.Request(
+            url, data=json.dumps(statements).encode(), headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=lms_settings.FORWARDING_TIMEOUT) as response:
+                response.read()
+        except urllib.error.HTTPError as error:
+            body = error.read()[:500].decode("utf-8", "replace")
+            retryable = error.code >= 500 or error.code == 429
+            raise ForwardingError(f"HTTP {error.code} from {url}: {body}", retryable=retryable) from error
+        except (urllib.error.URLError, OSError) as error:
+            raise ForwardingError(f"{url}: {error}", retryable=True) from error
+
+
+def get_backend() -> ForwardingBackend:
+    """Return the configured forwarding backend."""
+    return import_string(lms_settings.FORWARDING_BACKEND)()
+
+
+def _statements(target: ForwardingTarget, after: int, upto: int | None = None, limit: int | None = None):
+    statements = Statement.objects.filter(seq__gt=after)
+    if upto is not None:
+        statements = statements.filter(seq__lte=upto)
+    if target.collectivity_id is not None:
+        statements = statements.filter(collectivity_id=target.collectivity_id)
+    rows = statements.order_by("seq").values_list("seq", "data")
+    return list(rows[:limit] if limit else rows)
+
+
+def _record_failure(target, rows, reason: str) -> ForwardingFailure:
+    first, last = rows[0][0], rows[-1][0]
+    failure = ForwardingFailure.objects.filter(target=target, first_seq=first, resolved=False).first()
+    if failure is None:
+        return ForwardingFailure.objects.create(
+            target=target, first_seq=first, last_seq=last, statement_count=len(rows), reason=reason
+        )
+    failure.attempts += 1
+    failure.reason, failure.last_seq, failure.statement_count = reason, last, len(rows)
+    failure.save()
+    return failure
+
+
+def forward_pending(target_id: int) -> int:
+    """Send a target the statements stored after its watermark, in batches.
+
+    Args:
+        target_id: the :class:`~lms.models.ForwardingTarget`.
+
+    Returns:
+        The number of statements the target accepted.
+
+    Raises:
+        ForwardingError: a retryable error (network, 5xx, 429); the watermark stays, the failure is recorded.
+    """
+    backend, sent = get_backend(), 0
+    for _ in range(MAX_BATCHES_PER_RUN):
+        with transaction.atomic():
+            # The row lock keeps two task runs from sending the same batch concurrently.
+            target = ForwardingTarget.objects.select_for_update().filter(pk=target_id, active=True).first()
+            if target is None:
+                return sent
+            rows = _statements(target, target.last_seq, limit=target.batch_size)
+            if not rows:
+                return sent
+            try:
+                backend.send(target, [data for _, data in rows])
+            except ForwardingError as error:
+                _record_failure(target, rows, str(error))
+                # A retryable error keeps the watermark; it is raised after the failure row is committed.
+                raise_after = error if error.retryable else None
+            else:
+                sent += len(rows)
+                raise_after = None
+                ForwardingFailure.objects.filter(target=target, resolved=False, first_seq=rows[0][0]).update(
+                    resolved=True, updated=timezone.now()
+                )
+                target.last_success = timezone.now()
+            if raise_after is None:
+                # Accepted, or refused for good (recorded, retried from the admin): move past the batch.
+                target.last_seq = rows[-1][0]
+                target.save(update_fields=["last_seq", "last_success"])
+        if raise_after is not None:
+            raise raise_after
+    return sent
+
+
+def retry_failure(failure_id: int) -> bool:
+    """Send again the batch of a recorded failure; mark it resolved when the target accepts it.
+
+    Returns:
+        True when the batch went through.
+    """
+    failure = ForwardingFailure.objects.select_related("target").get(pk=failure_id)
+    if failure.resolved:
+        return True
+    rows = _statements(failure.target, failure.first_seq - 1, upto=failure.last_seq)
+    try:
+        if rows:
+            get_backend().send(failure.target, [data for _, data in rows])
+    except ForwardingError as error:
+        failure.attempts += 1
+        failure.reason = str(error)
+        failure.save(update_fields=["attempts", "reason", "updated"])
+        return False
+    failure.resolved = True
+    failure.save(update_fields=["resolved", "updated"])
+    return True
+
+
+def active_target_ids() -> list[int]:
+    """The targets statements are forwarded to."""
+    return list(ForwardingTarget.objects.filter(active=True).values_list("pk", flat=True))

@@ -1,0 +1,254 @@
+"""The HTTP side of the LRS: version header, alternate request syntax, authentication, limits and errors.
+
+Every resource view of :mod:`lms.xapi.views` derives from :class:`XapiView` and handles an
+:class:`XapiRequest`; errors are raised as :class:`XapiError` (or the xAPI errors of
+:mod:`lms.xapi.errors`) and answered as JSON with the right status, never a 500 for bad input.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from urllib.parse import parse_qsl
+
+import orjson
+from django.http import HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from lms.conf import lms_settings
+from lms.models import LrsClient
+
+from .auth import authenticate
+from .errors import StatementConflict, StatementError
+
+VERSION = "1.0.3"
+_ACCEPTED_VERSION = re.compile(r"^(?:1\.0(?:\.\d+)?|2\.0\.0)$")
+#: Headers the alternate request syntax may carry as form fields.
+ALTERNATE_HEADERS = {
+    "authorization",
+    "x-experience-api-version",
+    "content-type",
+    "content-length",
+    "if-match",
+    "if-none-match",
+}
+
+
+class XapiError(Exception):
+    """An error answered with its HTTP status and a JSON message."""
+
+    def __init__(self, status: int, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+@dataclass
+class XapiRequest:
+    """A request to the LRS after the alternate syntax has been unfolded."""
+
+    method: str
+    params: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    path: str
+    client: LrsClient | None = None
+    version: str = VERSION
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def json(self):
+        """Parse the body as JSON, refusing duplicate keys (a MUST of xAPI)."""
+        return parse_json(self.body)
+
+
+def _no_duplicates(pairs):
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise XapiError(400, f"the JSON object uses the key {key!r} twice")
+            seen.add(key)
+    return result
+
+
+_KEY = re.compile(rb'"\s+:')
+
+
+def _key_count(text: bytes) -> int:
+    # bytes.count is far cheaper than a regex; the regex only counts keys spaced from their colon.
+    count = text.count(b'":')
+    if b" :" in text or b"\t:" in text or b"\n:" in text or b"\r:" in text:
+        count += len(_KEY.findall(text))
+    return count
+
+
+def parse_json(body: bytes):
+    """Parse a JSON body; a syntax error or a duplicate key is a 400.
+
+    orjson keeps the last of duplicate keys silently, so the number of keys is compared with a compact
+    re-serialisation (one regex count each, in C); only when they differ is the body parsed again with the
+    slow, key-by-key check of the standard library.
+
+    Raises:
+        XapiError: 400 with the reason.
+    """
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise XapiError(400, f"the body is not valid JSON: {error}") from error
+    if b"\\u0000" in body:
+        # PostgreSQL cannot keep a NUL character in JSON text.
+        raise XapiError(400, "the JSON body contains a NUL character (\\u0000), which this LRS cannot store")
+    if isinstance(data, (dict, list)) and _key_count(body) != _key_count(orjson.dumps(data)):
+        try:
+            json.loads(body, object_pairs_hook=_no_duplicates)
+        except ValueError as error:
+            raise XapiError(400, f"the body is not valid JSON: {error}") from error
+    return data
+
+
+def _read_body(request) -> bytes:
+    limit = lms_settings.LRS_MAX_BODY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError as error:
+        raise XapiError(400, "Content-Length is not a number") from error
+    if length > limit:
+        raise XapiError(413, f"the request body is larger than {limit} bytes")
+    body = request.read(limit + 1) if length else b""
+    if len(body) > limit:
+        raise XapiError(413, f"the request body is larger than {limit} bytes")
+    return body
+
+
+def unfold(request) -> XapiRequest:
+    """Build the :class:`XapiRequest` of a Django request, unfolding the alternate request syntax.
+
+    Alternate syntax: ``POST ...?method=PUT`` with a form body whose fields are headers, the ``content`` and
+    the other parameters.
+    """
+    headers = {
+        key[5:].replace("_", "-").lower(): value for key, value in request.META.items() if key[:5] == "HTTP_"
+    }
+    if "CONTENT_TYPE" in request.META:
+        headers["content-type"] = request.META["CONTENT_TYPE"]
+    body = _read_body(request)
+    params = dict(parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True))
+    method = request.method.upper()
+    if "method" in params:
+        if method != "POST":
+            raise XapiError(400, "the alternate request syntax needs a POST")
+        if len(params) > 1:
+            raise XapiError(
+                400, "with the alternate request syntax, 'method' must be the only query parameter"
+            )
+        if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            raise XapiError(
+                400, "the alternate request syntax needs an application/x-www-form-urlencoded body"
+            )
+        method = params.pop("method").upper()
+        if method not in ("GET", "HEAD", "PUT", "POST", "DELETE"):
+            raise XapiError(400, f"unknown method {method!r}")
+        form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        headers.pop("content-type", None)
+        for name in list(form):
+            if name.lower() in ALTERNATE_HEADERS:
+                headers[name.lower()] = form.pop(name)
+        body = form.pop("content", "").encode("utf-8")
+        params = form
+    if any("\x00" in value for value in params.values()):
+        raise XapiError(400, "a parameter contains a NUL character")
+    return XapiRequest(method=method, params=params, headers=headers, body=body, path=request.path)
+
+
+def error_response(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": True, "message": message}, status=status)
+
+
+def multipart_parts(body: bytes, content_type: str) -> list[tuple[dict, bytes]]:
+    """Split a ``multipart/mixed`` body into (headers, content) parts.
+
+    Raises:
+        XapiError: 400 when the body is not a well-formed multipart message.
+    """
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    if not message.is_multipart() or not message.get_payload():
+        raise XapiError(400, "the multipart/mixed body has no parts (is the boundary right?)")
+    parts = []
+    for part in message.iter_parts():
+        headers = {key.lower(): str(value) for key, value in part.items()}
+        parts.append((headers, part.get_payload(decode=True) or b""))
+    return parts
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class XapiView(View):
+    """Base of the LRS resources: checks version, credentials and access, maps errors to statuses."""
+
+    #: False for resources open without credentials or version header (``about``).
+    open = False
+    http_method_names = ["get", "head", "post", "put", "delete", "options"]
+
+    def dispatch(self, request, *args, **kwargs):
+        version = VERSION
+        try:
+            xrequest = unfold(request)
+            requested = xrequest.headers.get("x-experience-api-version")
+            if not self.open:
+                if requested is None:
+                    raise XapiError(400, "the X-Experience-API-Version header is required")
+                if not _ACCEPTED_VERSION.match(requested):
+                    raise XapiError(
+                        400, f"X-Experience-API-Version {requested!r} is not supported (1.0.x, 2.0.0)"
+                    )
+            if requested == "2.0.0":
+                version = xrequest.version = "2.0.0"
+            handler = getattr(self, xrequest.method.lower(), None)
+            if handler is None or xrequest.method == "OPTIONS":
+                raise XapiError(405, f"method {xrequest.method} not allowed here")
+            if not self.open:
+                xrequest.client = authenticate(xrequest.headers.get("authorization", ""))
+                if xrequest.client is None:
+                    raise XapiError(
+                        401,
+                        "valid LRS client credentials are required",
+                        {"WWW-Authenticate": 'Basic realm="xAPI"'},
+                    )
+                reading = xrequest.method in ("GET", "HEAD")
+                if reading and not xrequest.client.can_read:
+                    raise XapiError(403, "this client may not read")
+                if not reading and not xrequest.client.can_write:
+                    raise XapiError(403, "this client may not write")
+            response = handler(xrequest, *args, **kwargs)
+            if xrequest.method == "HEAD":
+                length = len(response.content)
+                response.content = b""
+                response["Content-Length"] = str(length)
+        except XapiError as error:
+            response = error_response(error.status, error.message)
+            for name, value in error.headers.items():
+                response[name] = value
+        except StatementConflict as error:
+            response = error_response(409, str(error))
+        except StatementError as error:
+            response = error_response(400, str(error))
+        response["X-Experience-API-Version"] = version
+        return response
+
+
+def json_response(data, status=200, **kwargs) -> HttpResponse:
+    return HttpResponse(
+        orjson.dumps(data),
+        status=status,
+        content_type="application/json",
+        **kwargs,
+    )

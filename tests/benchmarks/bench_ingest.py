@@ -1,0 +1,321 @@
+"""Ingestion benchmark of the LRS (``make bench-ingest``).
+
+Creates a dedicated PostgreSQL database, migrates it, starts the reference site under gunicorn, posts
+``--statements`` varied valid statements in batches of ``--batch`` from ``--threads`` client threads, checks
+that every one was stored once, then measures a raw ``COPY`` of the same statements into a bare table of the
+same database (the median of three runs). Prints statements/s, p50/p95 batch latency, the COPY rate and
+the ratio; the last line is JSON. The database is dropped at the end.
+
+Environment: ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/postgres``: the server and
+the maintenance database used to create and drop the benchmark database).
+"""
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+KEY, SECRET = "bench", "bench-secret-0123456789"
+
+VERBS = ["experienced", "completed", "passed", "failed", "answered", "progressed", "launched", "initialized"]
+TYPES = ["course", "module", "lesson", "assessment", "interaction"]
+
+
+def make_statements(count: int, seed: int = 7) -> list[dict]:
+    """Varied, valid statements: accounts and mboxes, several verbs, results, contexts, interactions."""
+    rng = random.Random(seed)
+    statements = []
+    for index in range(count):
+        verb = rng.choice(VERBS)
+        activity_type = rng.choice(TYPES)
+        if rng.random() < 0.8:
+            actor = {
+                "objectType": "Agent",
+                "account": {
+                    "homePage": "https://tremplin.example.fr",
+                    "name": str(uuid.UUID(int=rng.getrandbits(128))),
+                },
+            }
+        else:
+            actor = {
+                "objectType": "Agent",
+                "name": f"Agent {index}",
+                "mbox": f"mailto:agent{index % 900}@mairie.fr",
+            }
+        course = rng.randrange(40)
+        statement = {
+            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "actor": actor,
+            "verb": {
+                "id": f"http://adlnet.gov/expapi/verbs/{verb}",
+                "display": {"fr-FR": verb, "en-US": verb},
+            },
+            "object": {
+                "objectType": "Activity",
+                "id": f"https://tremplin.example.fr/activities/{activity_type}/{rng.randrange(2000)}",
+                "definition": {
+                    "type": f"http://adlnet.gov/expapi/activities/{activity_type}",
+                    "name": {"fr-FR": f"Activité {index % 500}", "en-US": f"Activity {index % 500}"},
+                },
+            },
+            "context": {
+                "registration": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "contextActivities": {
+                    "grouping": [{"id": f"https://tremplin.example.fr/activities/course/{course}"}],
+                    "category": [{"id": "https://w3id.org/tremplin/xapi"}],
+                },
+                "platform": "Tremplin",
+                "language": "fr-FR",
+            },
+            "timestamp": f"2026-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}T"
+            f"{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}.{rng.randrange(1000):03d}+01:00",
+        }
+        if verb in ("passed", "failed", "answered", "completed"):
+            maximum = rng.choice([5, 10, 20])
+            raw = rng.randrange(maximum + 1)
+            statement["result"] = {
+                "score": {"raw": raw, "min": 0, "max": maximum, "scaled": round(raw / maximum, 3)},
+                "success": verb != "failed",
+                "completion": True,
+                "duration": f"PT{rng.randrange(1, 59)}M{rng.randrange(60)}S",
+            }
+        if activity_type == "interaction":
+            statement["object"]["definition"].update(
+                {
+                    "interactionType": "choice",
+                    "correctResponsesPattern": ["b"],
+                    "choices": [{"id": c, "description": {"fr-FR": c.upper()}} for c in "abcd"],
+                }
+            )
+            statement["result"] = {"response": rng.choice("abcd"), "success": rng.random() < 0.5}
+        statements.append(statement)
+    return statements
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def with_database(url: str, name: str) -> str:
+    parsed = urlparse(url)
+    return urlunparse(parsed._replace(path=f"/{name}"))
+
+
+def post_batches(port: int, batches: list[bytes], threads: int) -> tuple[list[float], list[str], float]:
+    """Post the batches from client threads with keep-alive connections; return latencies, errors, elapsed."""
+    auth = "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+    latencies, errors, lock = [], [], threading.Lock()
+    queue = list(reversed(batches))
+
+    def work():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while True:
+            with lock:
+                if not queue:
+                    break
+                body = queue.pop()
+            start = time.perf_counter()
+            connection.request(
+                "POST",
+                "/xapi/statements",
+                body=body,
+                headers={
+                    "Authorization": auth,
+                    "X-Experience-API-Version": "1.0.3",
+                    "Content-Type": "application/json",
+                },
+            )
+            response = connection.getresponse()
+            content = response.read()
+            elapsed = time.perf_counter() - start
+            with lock:
+                latencies.append(elapsed)
+                if response.status != 200:
+                    errors.append(f"{response.status}: {content[:300]!r}")
+        connection.close()
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return latencies, errors, time.perf_counter() - start
+
+
+def wait_until_up(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("gunicorn stopped before serving")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/xapi/about")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not answer in time")
+
+
+def raw_copy_rate(database_url: str, statements: list[dict], runs: int = 3) -> float:
+    """Rows per second of a COPY of the same statements (id, JSON) into a bare, unindexed table.
+
+    The median of ``runs`` COPYs, each into a new table, so that one burst of load elsewhere does not decide.
+    """
+    rates = [_raw_copy_once(database_url, statements) for _ in range(runs)]
+    return statistics.median(rates)
+
+
+def _raw_copy_once(database_url: str, statements: list[dict]) -> float:
+    # COPY's text format: a backslash is written twice.
+    texts = (
+        json.dumps(s, ensure_ascii=False, separators=(",", ":")).replace("\\", "\\\\") for s in statements
+    )
+    lines = "".join(f"{s['id']}\t{text}\n" for s, text in zip(statements, texts, strict=True)).encode()
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("DROP TABLE IF EXISTS bench_raw_copy")
+        connection.execute("CREATE TABLE bench_raw_copy (id uuid, data jsonb)")
+        start = time.perf_counter()
+        with (
+            connection.transaction(),
+            connection.cursor() as cursor,
+            cursor.copy("COPY bench_raw_copy (id, data) FROM STDIN") as copy,
+        ):
+            copy.write(lines)
+        elapsed = time.perf_counter() - start
+        (count,) = connection.execute("SELECT count(*) FROM bench_raw_copy").fetchone()
+        assert count == len(statements), count
+    return len(statements) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--statements", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "4")))
+    args = parser.parse_args()
+
+    admin_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    name = f"tremplin_bench_ingest_{os.getpid()}"
+    database_url = with_database(admin_url, name)
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "lms.project.settings",
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CELERY_BROKER_URL": "",
+        "LOG_LEVEL": "ERROR",
+    }
+    server = None
+    try:
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        subprocess.run([*manage, "migrate", "--no-input", "--verbosity", "0"], env=env, cwd=ROOT, check=True)
+        subprocess.run(
+            [*manage, "lms_lrs_client", "create", "bench", "--key", KEY, "--secret", SECRET],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        server = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "lms.project.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+                "--worker-class",
+                "sync",
+                "--keep-alive",
+                "30",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        wait_until_up(port, server)
+        statements = make_statements(args.statements)
+        batches = [
+            json.dumps(statements[i : i + args.batch], separators=(",", ":")).encode()
+            for i in range(0, len(statements), args.batch)
+        ]
+        # Warm-up: one small batch per worker (imports, connections, the first secret check).
+        warmup = make_statements(args.workers * 2, seed=99)
+        post_batches(port, [json.dumps([s]).encode() for s in warmup], args.workers)
+        latencies, errors, elapsed = post_batches(port, batches, args.threads)
+        if errors:
+            raise SystemExit(f"{len(errors)} batches failed, e.g. {errors[0]}")
+        with psycopg.connect(database_url) as connection:
+            (count,) = connection.execute(
+                "SELECT count(DISTINCT statement_id) FROM lms_statement WHERE statement_id = ANY(%s)",
+                [[uuid.UUID(s["id"]) for s in statements]],
+            ).fetchone()
+        if count != len(statements):
+            raise SystemExit(f"stored {count} of {len(statements)} statements")
+        server.terminate()
+        server.wait(timeout=30)
+        server = None
+        copy_rate = raw_copy_rate(database_url, statements)
+    finally:
+        if server is not None:
+            server.kill()
+            server.wait()
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    rate = len(statements) / elapsed
+    latencies.sort()
+    p50 = statistics.median(latencies)
+    p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)]
+    print(
+        f"{len(statements)} statements in {len(batches)} batches of {args.batch} from {args.threads} "
+        f"threads, gunicorn {args.workers} sync workers"
+    )
+    print(f"API ingestion:  {rate:,.0f} statements/s ({elapsed:.1f} s)")
+    print(f"batch latency:  p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
+    print(f"raw COPY:       {copy_rate:,.0f} rows/s into a bare (id uuid, data jsonb) table (median of 3)")
+    print(f"ratio API/COPY: {rate / copy_rate:.2f}")
+    print(
+        json.dumps(
+            {
+                "statements": len(statements),
+                "statements_per_s": round(rate, 1),
+                "p50_batch_s": round(p50, 4),
+                "p95_batch_s": round(p95, 4),
+                "copy_rows_per_s": round(copy_rate, 1),
+                "ratio": round(rate / copy_rate, 3),
+                "workers": args.workers,
+                "threads": args.threads,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

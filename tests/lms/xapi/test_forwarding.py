@@ -1,0 +1,135 @@
+"""Forwarding stored statements to an external LRS: batches, watermark, failures and retries."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from lms.models import ForwardingFailure, ForwardingTarget
+from lms.xapi import forwarding
+from lms.xapi.storage import get_store
+from lms.xapi.tasks import forward_statements
+
+from .conftest import statement
+
+pytestmark = pytest.mark.django_db
+
+
+class TargetLrs:
+    """A stand-in external LRS that records the batches it receives and answers a chosen status."""
+
+    def __init__(self):
+        self.batches, self.status, self.auth = [], 200, []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                owner.auth.append(self.headers.get("Authorization"))
+                if owner.status == 200:
+                    owner.batches.append(json.loads(body))
+                self.send_response(owner.status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b"[]")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}/xapi/"
+
+    @property
+    def ids(self):
+        return [s["id"] for batch in self.batches for s in batch]
+
+
+@pytest.fixture
+def target_lrs():
+    lrs = TargetLrs()
+    yield lrs
+    lrs.server.shutdown()
+
+
+@pytest.fixture
+def target(target_lrs):
+    return ForwardingTarget.objects.create(
+        name="Ralph", endpoint=target_lrs.endpoint, username="k", password="s", batch_size=2
+    )
+
+
+def _store(count, collectivity=None):
+    statements = [statement() for _ in range(count)]
+    get_store().store(statements, collectivity=collectivity)
+    return [s["id"] for s in statements]
+
+
+def test_stored_statements_are_forwarded_in_batches_oldest_first(target, target_lrs):
+    ids = _store(5)
+    forward_statements(target.pk)
+    assert ([len(b) for b in target_lrs.batches], target_lrs.ids) == ([2, 2, 1], ids)
+
+
+def test_forwarding_again_sends_nothing_twice(target, target_lrs):
+    _store(3)
+    forward_statements(target.pk)
+    forward_statements(target.pk)
+    assert len(target_lrs.ids) == 3
+
+
+def test_forwarding_sends_the_targets_credentials(target, target_lrs):
+    _store(1)
+    forward_statements(target.pk)
+    assert target_lrs.auth == ["Basic azpz"]
+
+
+def test_storing_does_not_wait_for_forwarding(target, target_lrs):
+    _store(2)
+    assert target_lrs.batches == []
+
+
+def test_a_server_error_keeps_the_watermark_and_records_the_failure(target, target_lrs):
+    _store(2)
+    target_lrs.status = 503
+    with pytest.raises(forwarding.ForwardingError):
+        forwarding.forward_pending(target.pk)
+    target.refresh_from_db()
+    assert (target.last_seq, ForwardingFailure.objects.get().statement_count) == (0, 2)
+
+
+def test_forwarding_catches_up_when_the_target_comes_back(target, target_lrs):
+    ids = _store(3)
+    target_lrs.status = 503
+    with pytest.raises(forwarding.ForwardingError):
+        forwarding.forward_pending(target.pk)
+    target_lrs.status = 200
+    forwarding.forward_pending(target.pk)
+    assert (target_lrs.ids, ForwardingFailure.objects.filter(resolved=False).count()) == (ids, 0)
+
+
+def test_a_refused_batch_is_recorded_and_skipped(target, target_lrs):
+    _store(4)
+    target_lrs.status = 400
+    forwarding.forward_pending(target.pk)
+    assert ForwardingFailure.objects.filter(resolved=False).count() == 2
+
+
+def test_retrying_a_failure_sends_its_batch_again(target, target_lrs):
+    ids = _store(2)
+    target_lrs.status = 400
+    forwarding.forward_pending(target.pk)
+    target_lrs.status = 200
+    failure = ForwardingFailure.objects.get()
+    assert (forwarding.retry_failure(failure.pk), target_lrs.ids) == (True, ids)
+
+
+def test_a_collectivity_target_receives_only_its_statements(target_lrs, commune, other_commune):
+    target = ForwardingTarget.objects.create(
+        name="Valmont", endpoint=target_lrs.endpoint, collectivity=commune
+    )
+    mine = _store(2, commune)
+    _store(2, other_commune)
+    forwarding.forward_pending(target.pk)
+    assert target_lrs.ids == mine

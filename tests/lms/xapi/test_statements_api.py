@@ -1,0 +1,281 @@
+"""POST, PUT and GET of /xapi/statements: validation, idempotence, conflicts, limits, filters, paging."""
+
+import json
+import uuid
+
+import pytest
+from django.test import override_settings
+
+from lms.models import Statement
+
+from .conftest import Api, statement
+
+pytestmark = pytest.mark.django_db
+
+
+def test_posting_a_batch_returns_the_ids_in_order(api):
+    batch = [statement(), statement()]
+    response = api.post("statements", batch)
+    assert response.json() == [s["id"] for s in batch]
+
+
+def test_a_statement_without_id_gets_one(api):
+    body = statement()
+    del body["id"]
+    response = api.post("statements", body)
+    assert Statement.objects.filter(statement_id=response.json()[0]).exists()
+
+
+def test_a_batch_with_one_invalid_statement_stores_nothing(api):
+    response = api.post("statements", [statement(), statement(verb={"id": "not an iri"})])
+    assert (response.status_code, Statement.objects.count()) == (400, 0)
+
+
+def test_a_validation_error_names_the_field_and_the_rule(api):
+    response = api.post("statements", [statement(), statement(verb={"id": "nope"})])
+    assert response.json()["message"].startswith("statements[1].verb.id: must be an IRI")
+
+
+def test_resending_the_same_statement_is_accepted_once(api):
+    body = statement()
+    api.post("statements", body)
+    response = api.post("statements", body)
+    assert (response.status_code, Statement.objects.count()) == (200, 1)
+
+
+def test_the_same_id_with_another_content_is_a_conflict(api):
+    body = statement()
+    api.post("statements", body)
+    response = api.post("statements", {**body, "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"}})
+    assert response.status_code == 409
+
+
+def test_put_stores_under_the_statement_id(api):
+    statement_id = str(uuid.uuid4())
+    body = statement()
+    del body["id"]
+    response = api.put("statements", body, params={"statementId": statement_id})
+    assert (response.status_code, Statement.objects.get().statement_id) == (204, uuid.UUID(statement_id))
+
+
+def test_put_with_a_different_id_in_the_body_is_refused(api):
+    response = api.put("statements", statement(), params={"statementId": str(uuid.uuid4())})
+    assert response.status_code == 400
+
+
+def test_missing_credentials_get_401_with_a_challenge(lrs_client):
+    response = Api(None).post("statements", statement())
+    assert (response.status_code, response["WWW-Authenticate"]) == (401, 'Basic realm="xAPI"')
+
+
+def test_a_wrong_secret_gets_401(lrs_client):
+    api = Api(lrs_client.key)
+    response = api.post("statements", statement(), headers={"Authorization": "Basic " + "eDp5"})
+    assert response.status_code == 401
+
+
+def test_an_inactive_client_gets_401(lrs_client, api):
+    lrs_client.active = False
+    lrs_client.save()
+    assert api.post("statements", statement()).status_code == 401
+
+
+def test_a_read_only_client_may_not_write(reader_api):
+    assert reader_api.post("statements", statement()).status_code == 403
+
+
+def test_the_version_header_is_required(lrs_client):
+    assert Api(lrs_client.key, version=None).get("statements").status_code == 400
+
+
+def test_version_2_is_accepted_and_echoed(lrs_client):
+    response = Api(lrs_client.key, version="2.0.0").get("statements")
+    assert (response.status_code, response["X-Experience-API-Version"]) == (200, "2.0.0")
+
+
+def test_the_authority_is_the_client(api, lrs_client):
+    body = statement()
+    api.post("statements", body)
+    stored = api.get("statements", {"statementId": body["id"]}).json()
+    assert stored["authority"]["account"]["name"] == lrs_client.key
+
+
+def test_a_collectivity_client_attributes_its_statements(commune_api, commune):
+    body = statement()
+    commune_api.post("statements", body)
+    assert Statement.objects.get().collectivity == commune
+
+
+def test_a_collectivity_client_reads_only_its_statements(commune_api, other_api):
+    other_api.post("statements", statement())
+    commune_api.post("statements", statement())
+    assert len(commune_api.get("statements").json()["statements"]) == 1
+
+
+def test_a_collectivity_client_cannot_read_another_collectivitys_statement(commune_api, other_api):
+    body = statement()
+    other_api.post("statements", body)
+    assert commune_api.get("statements", {"statementId": body["id"]}).status_code == 404
+
+
+@override_settings(LMS_LRS_MAX_BODY_SIZE=1000)
+def test_a_body_over_the_limit_gets_413(api):
+    assert api.post("statements", [statement() for _ in range(10)]).status_code == 413
+
+
+@override_settings(LMS_LRS_MAX_BATCH=2)
+def test_a_batch_over_the_limit_gets_413(api):
+    assert api.post("statements", [statement() for _ in range(3)]).status_code == 413
+
+
+def test_malformed_json_gets_400(api):
+    assert api.post("statements", "{not json").status_code == 400
+
+
+def test_duplicate_keys_get_400(api):
+    body = json.dumps(statement())[:-1] + ', "timestamp": "2026-11-26T08:00:00Z"}'
+    assert api.post("statements", body).status_code == 400
+
+
+def test_voiding_hides_the_statement_from_lists(api):
+    target = statement()
+    api.post("statements", target)
+    api.post(
+        "statements",
+        statement(
+            verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+            object={"objectType": "StatementRef", "id": target["id"]},
+        ),
+    )
+    ids = [s["id"] for s in api.get("statements").json()["statements"]]
+    assert target["id"] not in ids
+
+
+def test_a_voided_statement_is_read_by_voided_statement_id(api):
+    target = statement()
+    api.post("statements", target)
+    api.post(
+        "statements",
+        statement(
+            verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+            object={"objectType": "StatementRef", "id": target["id"]},
+        ),
+    )
+    responses = (
+        api.get("statements", {"statementId": target["id"]}).status_code,
+        api.get("statements", {"voidedStatementId": target["id"]}).status_code,
+    )
+    assert responses == (404, 200)
+
+
+def test_filters_by_agent_verb_and_activity(api):
+    mine = statement(actor={"mbox": "mailto:a@example.org"})
+    api.post("statements", [mine, statement()])
+    response = api.get(
+        "statements",
+        {
+            "agent": json.dumps({"mbox": "mailto:a@example.org"}),
+            "verb": mine["verb"]["id"],
+            "activity": mine["object"]["id"],
+        },
+    )
+    assert [s["id"] for s in response.json()["statements"]] == [mine["id"]]
+
+
+def test_related_activities_finds_context_activities(api):
+    body = statement(context={"contextActivities": {"grouping": [{"id": "http://testserver/courses/c"}]}})
+    api.post("statements", [body, statement()])
+    response = api.get(
+        "statements", {"activity": "http://testserver/courses/c", "related_activities": "true"}
+    )
+    assert [s["id"] for s in response.json()["statements"]] == [body["id"]]
+
+
+def test_paging_with_more_reads_every_statement_once(api):
+    batch = [statement() for _ in range(5)]
+    api.post("statements", batch)
+    seen, response = [], api.get("statements", {"limit": 2}).json()
+    while True:
+        seen += [s["id"] for s in response["statements"]]
+        if not response["more"]:
+            break
+        response = api.http.get(response["more"], headers=api.headers()).json()
+    assert sorted(seen) == sorted(s["id"] for s in batch)
+
+
+def test_format_ids_keeps_only_identifiers(api):
+    body = statement()
+    api.post("statements", body)
+    stored = api.get("statements", {"statementId": body["id"], "format": "ids"}).json()
+    assert stored["object"] == {"objectType": "Activity", "id": body["object"]["id"]}
+
+
+def test_get_answers_consistent_through(api):
+    assert api.get("statements").has_header("X-Experience-API-Consistent-Through")
+
+
+def test_unknown_parameters_get_400(api):
+    assert api.get("statements", {"colour": "blue"}).status_code == 400
+
+
+def test_head_answers_without_a_body(api):
+    response = api.call("HEAD", "statements")
+    assert (response.status_code, response.content) == (200, b"")
+
+
+def test_the_alternate_request_syntax_posts_a_put(api):
+    statement_id = str(uuid.uuid4())
+    body = statement()
+    del body["id"]
+    from urllib.parse import urlencode
+
+    form = urlencode(
+        {
+            "Authorization": api.headers()["Authorization"],
+            "X-Experience-API-Version": "1.0.3",
+            "Content-Type": "application/json",
+            "statementId": statement_id,
+            "content": json.dumps(body),
+        }
+    )
+    response = api.http.post(
+        "/xapi/statements?method=PUT", data=form, content_type="application/x-www-form-urlencoded"
+    )
+    assert (response.status_code, Statement.objects.get().statement_id) == (204, uuid.UUID(statement_id))
+
+
+def test_about_needs_no_credentials(db):
+    response = Api(None, version=None).get("about")
+    assert "1.0.3" in response.json()["version"]
+
+
+def test_a_statement_referring_to_a_matching_statement_matches_the_filter(api):
+    target = statement(verb={"id": "http://adlnet.gov/expapi/verbs/attempted"})
+    referring = statement(
+        verb={"id": "http://example.org/verbs/commented"},
+        object={"objectType": "StatementRef", "id": target["id"]},
+    )
+    api.post("statements", [target, referring, statement()])
+    response = api.get("statements", {"verb": "http://adlnet.gov/expapi/verbs/attempted"})
+    assert sorted(s["id"] for s in response.json()["statements"]) == sorted([target["id"], referring["id"]])
+
+
+def test_a_voiding_statement_is_found_by_the_voided_statements_filter(api):
+    target = statement(verb={"id": "http://adlnet.gov/expapi/verbs/attempted"})
+    voiding = statement(
+        verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+        object={"objectType": "StatementRef", "id": target["id"]},
+    )
+    api.post("statements", [target, voiding])
+    response = api.get("statements", {"verb": "http://adlnet.gov/expapi/verbs/attempted"})
+    assert [s["id"] for s in response.json()["statements"]] == [voiding["id"]]
+
+
+def test_a_nul_character_is_refused_with_400(api):
+    body = json.dumps(statement(result={"response": "a\u0000b"}))
+    assert api.post("statements", body).status_code == 400
+
+
+def test_a_multipart_body_without_parts_is_refused_with_400(api):
+    response = api.post("statements", b"nothing", content_type='multipart/mixed; boundary="b"')
+    assert response.status_code == 400
