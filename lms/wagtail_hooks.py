@@ -4,9 +4,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.permissions import register_permission_policy
 
 from lms.dashboards.views import CompetenceDashboardView
 from lms.services.scope import visible_collectivities
+from lms.viewsets import PERMISSION_POLICIES, OrganisationViewSetGroup
 
 
 class DashboardMenuItem(MenuItem):
@@ -30,3 +32,12 @@ def register_dashboard_menu_item():
         name="lms-competences",
         order=250,
     )
+
+
+for _model, _policy in PERMISSION_POLICIES:
+    register_permission_policy(_model, _policy)
+
+
+@hooks.register("register_admin_viewset")
+def register_organisation_viewsets():
+    return OrganisationViewSetGroup()

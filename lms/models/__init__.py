@@ -1,9 +1,14 @@
+from .accounts import AuditLogEntry, LoginFailure
 from .analytics import AggregationState, CollectivitySnapshot, CompetenceEvidence, LearnerCompetenceLevel
-from .organisations import Collectivity, Learner, Membership
+from .organisations import AggregateSharing, Collectivity, Learner, Membership, Service
 from .progress import AssessmentAttempt, Enrolment, LessonProgress
 from .statements import Statement
 
 __all__ = [
+    "AggregateSharing",
+    "AuditLogEntry",
+    "LoginFailure",
+    "Service",
     "AggregationState",
     "AssessmentAttempt",
     "Collectivity",
