@@ -7,11 +7,14 @@ superusers),
 not from Django model permissions.
 """
 
+import django_filters
 from django import forms
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
@@ -81,6 +84,14 @@ class ScopedViewMixin:
     def scoped(self):
         return scope.scoped_queryset(self.request.user, self.model)
 
+    def setup(self, request, *args, **kwargs):
+        # Out-of-scope objects are a 404 before any permission check (which would redirect with a message).
+        pk = kwargs.get(getattr(self, "pk_url_kwarg", "pk"))
+        self.request = request
+        if pk is not None and not self.scoped().filter(pk=unquote(str(pk))).exists():
+            raise Http404
+        super().setup(request, *args, **kwargs)
+
     def get_base_queryset(self):
         return super().get_base_queryset().filter(pk__in=self.scoped().values("pk"))
 
@@ -108,6 +119,7 @@ class ScopedCreateView(ScopedViewMixin, generic.CreateView):
 
 class ScopedEditView(ScopedViewMixin, generic.EditView):
     def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
         if isinstance(self.object, Membership):
             audit.record(
                 request.user,
@@ -116,7 +128,7 @@ class ScopedEditView(ScopedViewMixin, generic.EditView):
                 what="membership",
                 collectivity=self.object.collectivity,
             )
-        return super().get(request, *args, **kwargs)
+        return response
 
 
 class ScopedDeleteView(ScopedViewMixin, generic.DeleteView):
@@ -208,6 +220,31 @@ class SharingForm(ScopedForm):
         return data
 
 
+def _managed(request):
+    return scope.managed_collectivities(request.user) if request else Collectivity.objects.none()
+
+
+def _services(request):
+    return scope.visible_services(request.user) if request else Service.objects.none()
+
+
+class ServiceFilterSet(WagtailFilterSet):
+    collectivity = django_filters.ModelChoiceFilter(queryset=_managed, label=_("collectivity"))
+
+    class Meta:
+        model = Service
+        fields = ["collectivity"]
+
+
+class MembershipFilterSet(WagtailFilterSet):
+    collectivity = django_filters.ModelChoiceFilter(queryset=_managed, label=_("collectivity"))
+    service = django_filters.ModelChoiceFilter(queryset=_services, label=_("service"))
+
+    class Meta:
+        model = Membership
+        fields = ["collectivity", "service", "role", "category", "filiere", "statut"]
+
+
 class CollectivityViewSet(ScopedModelViewSet):
     model = Collectivity
     icon = "site"
@@ -233,7 +270,7 @@ class ServiceViewSet(ScopedModelViewSet):
     model = Service
     icon = "folder-open-inverse"
     list_display = ["name", "parent", "collectivity"]
-    list_filter = ["collectivity"]
+    filterset_class = ServiceFilterSet
     search_fields = ["name"]
 
     def get_form_class(self, for_update=False):
@@ -244,7 +281,7 @@ class MembershipViewSet(ScopedModelViewSet):
     model = Membership
     icon = "group"
     list_display = ["user", "collectivity", "role", "service", "job_profile", "category", "statut"]
-    list_filter = ["role", "category", "statut", "filiere"]
+    filterset_class = MembershipFilterSet
     list_export = ["user", "collectivity", "role", "mandate", "service", "job_profile", "category", "filiere"]
     export_filename = "memberships"
     search_fields = ["user__username", "user__last_name", "user__email"]
