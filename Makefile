@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install demo serve test lint messages compilemessages bench clean
+.PHONY: install demo serve test lint messages compilemessages bench bench-onboarding clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,10 @@ lint: $(STAMP)
 messages: $(STAMP)
 	@for app in lms courses competences; do (cd $$app && ../$(BIN)/django-admin makemessages -l fr --no-obsolete --add-location file); done
 
-bench: install
-	@echo "No benchmark yet: they arrive with the LRS and analytics issues (tests/benchmarks/)."
+bench: bench-onboarding
+
+bench-onboarding: install
+	$(BIN)/python tests/benchmarks/bench_onboarding.py
 
 clean:
 	rm -rf $(VENV) var

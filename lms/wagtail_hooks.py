@@ -7,7 +7,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
 from lms.dashboards.views import CompetenceDashboardView
-from lms.services.scope import visible_collectivities
+from lms.onboarding.views import ImportView
+from lms.services.scope import managed_collectivities, visible_collectivities
 from lms.viewsets import PERMISSION_POLICIES, OrganisationViewSetGroup
 
 
@@ -19,7 +20,8 @@ class DashboardMenuItem(MenuItem):
 @hooks.register("register_admin_urls")
 def register_dashboard_urls():
     return [
-        path("tremplin/competences/", CompetenceDashboardView.as_view(), name="lms_dashboard_competences")
+        path("tremplin/competences/", CompetenceDashboardView.as_view(), name="lms_dashboard_competences"),
+        path("tremplin/import/", ImportView.as_view(), name="lms_onboarding_import"),
     ]
 
 
@@ -41,3 +43,15 @@ for _model, _policy in PERMISSION_POLICIES:
 @hooks.register("register_admin_viewset")
 def register_organisation_viewsets():
     return OrganisationViewSetGroup()
+
+
+class ImportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return managed_collectivities(request.user).exists()
+
+
+@hooks.register("register_admin_menu_item")
+def register_import_menu_item():
+    return ImportMenuItem(
+        _("Import agents"), reverse("lms_onboarding_import"), icon_name="upload", name="lms-import", order=270
+    )
