@@ -33,6 +33,8 @@ DEFAULTS = {
     # Identity providers for OpenID Connect sign-in: {"proconnect": {...}, "franceconnect": {...}}; each with
     # "label", "discovery_url", "client_id", "client_secret", "scopes" and "audience" ("agents" or "public").
     "OIDC_PROVIDERS": {},
+    # Dotted path of the class that talks to an OpenID Connect provider.
+    "IDENTITY_BACKEND": "lms.accounts.oidc.AuthlibIdentityBackend",
     # Contact shown on the privacy page for personal data requests (the data protection officer).
     "PRIVACY_CONTACT": "",
 }

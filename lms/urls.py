@@ -16,4 +16,6 @@ urlpatterns = [
     path("inscription/confirmer/<uidb64>/<token>/", account_views.confirm_sign_up, name="signup_confirm"),
     path("invitation/<uidb64>/<token>/", account_views.InvitationView.as_view(), name="invitation"),
     path("invitation/terminee/", account_views.invitation_done, name="invitation_done"),
+    path("oidc/<str:provider>/connexion/", account_views.oidc_login, name="oidc_login"),
+    path("oidc/<str:provider>/retour/", account_views.oidc_callback, name="oidc_callback"),
 ]

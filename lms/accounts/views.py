@@ -1,21 +1,26 @@
 """Public sign-up with email confirmation, and the set-password page of invitations."""
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.views import PasswordResetConfirmView
 from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_str
-from django.utils.http import urlsafe_base64_decode
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext
 from django.views.generic import FormView
 
 from lms.conf import lms_settings
-from lms.services import accounts
+from lms.services import accounts, identity
 
+from . import oidc
 from .forms import SignUpForm
+
+logger = logging.getLogger(__name__)
 
 
 class SignUpView(FormView):
@@ -64,3 +69,34 @@ class InvitationView(PasswordResetConfirmView):
 
 def invitation_done(request):
     return render(request, "lms/accounts/invitation_done.html")
+
+
+def oidc_login(request, provider):
+    """Send the browser to the identity provider ``provider`` (ProConnect, FranceConnect)."""
+    backend = oidc.get_backend(provider)
+    if backend is None:
+        raise Http404
+    next_url = request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        request.session["lms_oidc_next"] = next_url
+    redirect_uri = request.build_absolute_uri(reverse("lms:oidc_callback", kwargs={"provider": provider}))
+    return backend.authorization_redirect(request, redirect_uri)
+
+
+def oidc_callback(request, provider):
+    """Receive the provider's answer, sign the person in (creating or attaching their account)."""
+    backend = oidc.get_backend(provider)
+    if backend is None:
+        raise Http404
+    try:
+        found = backend.identity_from_callback(request)
+        user = identity.sign_in(found, audience=backend.config.get("audience", "public"))
+    except Exception:  # any protocol or provider failure: the person sees a message, nothing is created
+        logger.exception("OpenID Connect sign-in with %s failed", provider)
+        messages.error(request, gettext("Sign-in with this provider failed. Please try again."))
+        return redirect(_login_url())
+    if not user.is_active:
+        messages.error(request, gettext("This account is disabled."))
+        return redirect(_login_url())
+    login(request, user, backend="lms.accounts.backends.LockoutModelBackend")
+    return redirect(request.session.pop("lms_oidc_next", "") or settings.LOGIN_REDIRECT_URL)

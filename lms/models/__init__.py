@@ -1,4 +1,4 @@
-from .accounts import AuditLogEntry, LoginFailure
+from .accounts import AuditLogEntry, ExternalIdentity, LoginFailure
 from .analytics import AggregationState, CollectivitySnapshot, CompetenceEvidence, LearnerCompetenceLevel
 from .organisations import AggregateSharing, Collectivity, Learner, Membership, Service
 from .progress import AssessmentAttempt, Enrolment, LessonProgress
@@ -7,6 +7,7 @@ from .statements import Statement
 __all__ = [
     "AggregateSharing",
     "AuditLogEntry",
+    "ExternalIdentity",
     "LoginFailure",
     "Service",
     "AggregationState",

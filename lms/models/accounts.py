@@ -62,3 +62,27 @@ class AuditLogEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.subject_label}"
+
+
+class ExternalIdentity(models.Model):
+    """A person's identity at an OpenID Connect provider (ProConnect, FranceConnect): provider + subject."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="lms_identities",
+        verbose_name=_("person"),
+    )
+    provider = models.CharField(_("provider"), max_length=50)
+    subject = models.CharField(_("subject"), max_length=255)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("external identity")
+        verbose_name_plural = _("external identities")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "subject"], name="lms_identity_unique_subject")
+        ]
+
+    def __str__(self):
+        return f"{self.provider}:{self.subject}"
