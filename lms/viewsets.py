@@ -212,6 +212,11 @@ class SharingForm(ScopedForm):
         model = AggregateSharing
         fields = ["member", "grouping", "revoked_at"]
 
+    def save(self, commit=True):
+        if self.instance.pk is None and self.for_user is not None:
+            self.instance.granted_by = self.for_user
+        return super().save(commit=commit)
+
     def clean(self):
         data = super().clean()
         member, grouping = data.get("member"), data.get("grouping")
@@ -290,10 +295,27 @@ class MembershipViewSet(ScopedModelViewSet):
         return MembershipForm
 
 
+class MemberSideMixin:
+    """Only the member's side changes or withdraws an agreement; the grouping's side only reads it."""
+
+    def scoped(self):
+        return AggregateSharing.objects.filter(member__in=scope.managed_collectivities(self.request.user))
+
+
+class SharingEditView(MemberSideMixin, ScopedEditView):
+    pass
+
+
+class SharingDeleteView(MemberSideMixin, ScopedDeleteView):
+    pass
+
+
 class SharingViewSet(ScopedModelViewSet):
     model = AggregateSharing
     icon = "link"
     list_display = ["member", "grouping", "granted_at", "revoked_at"]
+    edit_view_class = SharingEditView
+    delete_view_class = SharingDeleteView
 
     def get_form_class(self, for_update=False):
         return SharingForm

@@ -131,3 +131,51 @@ def test_hr_manager_lists_only_the_memberships_of_their_collectivity(
     client.login(username=hr_manager.username, password=PASSWORD)
     page = client.get("/admin/lms_membership/").content.decode()
     assert "camille" in page and "rh.saintaubin" not in page
+
+
+def test_epci_hr_manager_opens_the_dashboard_of_a_consenting_member(client, epci, epci_hr, commune):
+    from tests.conftest import PASSWORD
+
+    grant_sharing(commune, epci)
+    client.login(username=epci_hr.username, password=PASSWORD)
+    assert client.get("/admin/tremplin/competences/", {"collectivity": commune.slug}).status_code == 200
+
+
+def test_epci_hr_manager_cannot_open_the_dashboard_of_a_member_that_did_not_agree(
+    client, epci, epci_hr, commune
+):
+    from tests.conftest import PASSWORD
+
+    client.login(username=epci_hr.username, password=PASSWORD)
+    assert client.get("/admin/tremplin/competences/", {"collectivity": commune.slug}).status_code == 404
+
+
+def test_epci_hr_manager_does_not_list_the_people_of_a_consenting_member(
+    client, epci, epci_hr, commune, agent
+):
+    from tests.conftest import PASSWORD
+
+    grant_sharing(commune, epci)
+    client.login(username=epci_hr.username, password=PASSWORD)
+    assert agent.username not in client.get("/admin/lms_membership/").content.decode()
+
+
+def test_the_grouping_cannot_edit_the_member_s_agreement(client, epci, epci_hr, commune):
+    from tests.conftest import PASSWORD
+
+    sharing = grant_sharing(commune, epci)
+    client.login(username=epci_hr.username, password=PASSWORD)
+    assert client.get(f"/admin/lms_sharing/edit/{sharing.pk}/").status_code == 404
+
+
+def test_the_member_revokes_its_agreement_in_the_admin(client, epci, hr_manager, commune):
+    from tests.conftest import PASSWORD
+
+    sharing = grant_sharing(commune, epci)
+    client.login(username=hr_manager.username, password=PASSWORD)
+    client.post(
+        f"/admin/lms_sharing/edit/{sharing.pk}/",
+        {"member": commune.pk, "grouping": epci.pk, "revoked_at": "2026-01-01 10:00:00"},
+    )
+    sharing.refresh_from_db()
+    assert sharing.revoked_at is not None
