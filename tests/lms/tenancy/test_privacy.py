@@ -200,3 +200,10 @@ def test_an_hr_manager_opening_a_membership_is_audited(client, tenant):
     membership = Membership.objects.get(user=tenant.agent)
     client.get(f"/admin/lms_membership/edit/{membership.pk}/")
     assert AuditLogEntry.objects.filter(actor=tenant.hr, action="viewed", what="membership").exists()
+
+
+def test_the_erase_command_erases_a_person(tenant):
+    from django.core.management import call_command
+
+    call_command("lms_erase_person", tenant.agent.username, stdout=io.StringIO())
+    assert not get_user_model().objects.filter(pk=tenant.agent.pk).exists()
