@@ -237,11 +237,13 @@ def _check_row(row, raw, email, seen, services, new_services, profiles):
         row.values[name] = value or ""
     if row.values["mandate"] and role != Membership.Role.ELECTED_OFFICIAL:
         row.errors.append(gettext("Only elected officials hold a mandate."))
+    # A column the file does not have leaves that field of existing memberships as it is.
+    row.values["present"] = [name for name in FIELDS if name in raw]
 
 
 def _changes(membership: Membership, values: dict) -> list[str]:
     changes = []
-    for name in FIELDS:
+    for name in values["present"]:
         new = values[name]
         current = getattr(membership, name)
         if isinstance(new, str) and name in ("service",):
@@ -333,8 +335,8 @@ def _apply(plan: ImportPlan, by) -> ImportResult:
             )
         elif row.action == "update":
             membership = memberships[(user.pk, row.values["role"])]
-            for name, value in details.items():
-                setattr(membership, name, value)
+            for name in row.values["present"]:
+                setattr(membership, name, details[name])
             to_update.append(membership)
     Membership.objects.bulk_create(to_create)
     Membership.objects.bulk_update(to_update, list(FIELDS))

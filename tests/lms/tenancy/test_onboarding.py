@@ -142,3 +142,9 @@ def test_hr_manager_cannot_import_into_another_collectivity(client, hr_manager, 
 def test_agents_cannot_open_the_import(client, agent):
     client.login(username=agent.username, password=PASSWORD)
     assert client.get("/admin/tremplin/import/").status_code in (302, 403)
+
+
+def test_a_column_missing_from_the_file_leaves_that_field_as_it_is(commune, profile):
+    onboarding.apply(commune, GOOD)
+    onboarding.apply(commune, "email;service\nada@valmont.fr;Direction des finances\n")
+    assert Membership.objects.get(user__email="ada@valmont.fr").category == "A"
