@@ -131,3 +131,22 @@ def test_the_login_page_offers_reset_and_sign_up(client):
 def test_a_public_learner_has_no_membership(client):
     _sign_up(client)
     assert not Membership.objects.exists()
+
+
+def test_the_password_change_page_renders(client, agent):
+    client.login(username=agent.username, password=PASSWORD)
+    assert client.get("/compte/password_change/").status_code == 200
+
+
+def test_a_password_change_applies_the_validators(client, agent):
+    client.login(username=agent.username, password=PASSWORD)
+    client.post(
+        "/compte/password_change/",
+        {"old_password": PASSWORD, "new_password1": "court", "new_password2": "court"},
+    )
+    assert get_user_model().objects.get(pk=agent.pk).check_password(PASSWORD)
+
+
+def test_logging_out_shows_a_page(client, agent):
+    client.login(username=agent.username, password=PASSWORD)
+    assert client.post("/compte/logout/").status_code in (200, 302)
