@@ -223,3 +223,38 @@ def test_hr_manager_of_a_sees_a_own_people_in_the_memberships_list(client, two_t
     tenant_a, _ = two_tenants
     client.login(username=tenant_a.hr.username, password=PASSWORD)
     assert tenant_a.agent.username in client.get(reverse("lms_membership:index")).content.decode()
+
+
+def test_hr_manager_of_a_cannot_attach_a_person_of_b_nor_write_into_b(client, two_tenants):
+    tenant_a, tenant_b = two_tenants
+    client.login(username=tenant_a.hr.username, password=PASSWORD)
+    client.post(
+        reverse("lms_membership:add"),
+        {"user": tenant_b.agent.pk, "collectivity": tenant_a.collectivity.pk, "role": "agent"},
+    )
+    client.post(
+        reverse("lms_membership:add"),
+        {"user": tenant_a.agent.pk, "collectivity": tenant_b.collectivity.pk, "role": "elected_official"},
+    )
+    client.post(reverse("lms_service:add"), {"collectivity": tenant_b.collectivity.pk, "name": "Intrusion"})
+    writes = (
+        tenant_b.agent.lms_memberships.filter(collectivity=tenant_a.collectivity).exists(),
+        tenant_a.agent.lms_memberships.filter(collectivity=tenant_b.collectivity).exists(),
+        tenant_b.collectivity.services.filter(name="Intrusion").exists(),
+    )
+    assert writes == (False, False, False)
+
+
+def test_hr_manager_of_a_adds_a_membership_for_their_own_person(client, two_tenants):
+    tenant_a, _ = two_tenants
+    client.login(username=tenant_a.hr.username, password=PASSWORD)
+    client.post(
+        reverse("lms_membership:add"),
+        {
+            "user": tenant_a.agent.pk,
+            "collectivity": tenant_a.collectivity.pk,
+            "role": "elected_official",
+            "mandate": "adjoint",
+        },
+    )
+    assert tenant_a.agent.lms_memberships.filter(role="elected_official", mandate="adjoint").exists()
