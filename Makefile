@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install demo serve test lint messages compilemessages bench bench-ingest clean
+.PHONY: install demo serve test lint messages compilemessages bench bench-ingest bench-onboarding clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,11 +36,14 @@ lint: $(STAMP)
 messages: $(STAMP)
 	@for app in lms courses competences; do (cd $$app && ../$(BIN)/django-admin makemessages -l fr --no-obsolete --add-location file); done
 
-bench: bench-ingest
+bench: bench-ingest bench-onboarding
 
 # LRS ingestion: gunicorn on a dedicated PostgreSQL database (BENCH_DATABASE_URL: server + maintenance db).
 bench-ingest: install
 	$(BIN)/python -W ignore tests/benchmarks/bench_ingest.py
+
+bench-onboarding: install
+	$(BIN)/python tests/benchmarks/bench_onboarding.py
 
 clean:
 	rm -rf $(VENV) var

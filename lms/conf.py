@@ -30,6 +30,27 @@ DEFAULTS = {
     "FORWARDING_TIMEOUT": 30,
     # Forwarding: dotted path of the backend that sends batches to a target LRS.
     "FORWARDING_BACKEND": "lms.xapi.forwarding.HttpForwardingBackend",
+    # Seconds an invitation's set-password link stays valid (7 days).
+    "INVITATION_MAX_AGE": 7 * 24 * 3600,
+    # Seconds a sign-up's email confirmation link stays valid (3 days).
+    "SIGNUP_CONFIRMATION_MAX_AGE": 3 * 24 * 3600,
+    # Whether members of the public may create an account themselves.
+    "PUBLIC_SIGNUP": True,
+    # Failed sign-ins for one username (or one address) within LOCKOUT_WINDOW that lock it out.
+    "LOCKOUT_FAILURES": 5,
+    # Seconds over which failures are counted, and for which a lock-out lasts after the last failure.
+    "LOCKOUT_WINDOW": 15 * 60,
+    # Days after the last sign-in when an account is erased, unless its collectivity says; None: never.
+    "RETENTION_DAYS": None,
+    # Seconds between two runs of the retention task (Celery beat).
+    "RETENTION_INTERVAL": 24 * 3600,
+    # Identity providers for OpenID Connect sign-in: {"proconnect": {...}, "franceconnect": {...}}; each with
+    # "label", "discovery_url", "client_id", "client_secret", "scopes" and "audience" ("agents" or "public").
+    "OIDC_PROVIDERS": {},
+    # Dotted path of the class that talks to an OpenID Connect provider.
+    "IDENTITY_BACKEND": "lms.accounts.oidc.AuthlibIdentityBackend",
+    # Contact shown on the privacy page for personal data requests (the data protection officer).
+    "PRIVACY_CONTACT": "",
 }
 
 

@@ -8,4 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
 app = Celery("tremplin-tests")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["lms.analytics", "lms.xapi"])
+app.autodiscover_tasks(["lms.analytics", "lms.xapi", "lms"])

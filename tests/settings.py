@@ -77,6 +77,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")
 LOGIN_URL = "login"
+AUTHENTICATION_BACKENDS = ["lms.accounts.backends.LockoutModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
 WAGTAIL_SITE_NAME = "Tremplin (tests)"
 WAGTAILADMIN_BASE_URL = "http://testserver"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

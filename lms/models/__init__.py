@@ -1,10 +1,16 @@
+from .accounts import AuditLogEntry, ExternalIdentity, LoginFailure
 from .analytics import AggregationState, CollectivitySnapshot, CompetenceEvidence, LearnerCompetenceLevel
 from .lrs import ForwardingFailure, ForwardingTarget, LrsAttachment, LrsClient, LrsDocument
-from .organisations import Collectivity, Learner, Membership
+from .organisations import AggregateSharing, Collectivity, Learner, Membership, Service
 from .progress import AssessmentAttempt, Enrolment, LessonProgress
 from .statements import Statement
 
 __all__ = [
+    "AggregateSharing",
+    "AuditLogEntry",
+    "ExternalIdentity",
+    "LoginFailure",
+    "Service",
     "AggregationState",
     "AssessmentAttempt",
     "Collectivity",

@@ -99,6 +99,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["lms.accounts.backends.LockoutModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -148,6 +149,29 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 LMS_SITE_URL = WAGTAILADMIN_BASE_URL
 LMS_MIN_GROUP_SIZE = int(os.environ.get("LMS_MIN_GROUP_SIZE", "5"))
 LMS_AGGREGATION_INTERVAL = int(os.environ.get("LMS_AGGREGATION_INTERVAL", "300"))
+LMS_INVITATION_MAX_AGE = int(os.environ.get("LMS_INVITATION_MAX_AGE", str(7 * 24 * 3600)))
+LMS_PUBLIC_SIGNUP = env_bool("LMS_PUBLIC_SIGNUP", True)
+LMS_LOCKOUT_FAILURES = int(os.environ.get("LMS_LOCKOUT_FAILURES", "5"))
+LMS_LOCKOUT_WINDOW = int(os.environ.get("LMS_LOCKOUT_WINDOW", "900"))
+LMS_RETENTION_DAYS = int(os.environ["LMS_RETENTION_DAYS"]) if os.environ.get("LMS_RETENTION_DAYS") else None
+LMS_RETENTION_INTERVAL = int(os.environ.get("LMS_RETENTION_INTERVAL", str(24 * 3600)))
+LMS_PRIVACY_CONTACT = os.environ.get("LMS_PRIVACY_CONTACT", "")
+# OpenID Connect providers: set LMS_PROCONNECT_* (agents) and/or LMS_FRANCECONNECT_* (public) to enable them.
+LMS_OIDC_PROVIDERS = {
+    key: {
+        "label": label,
+        "audience": audience,
+        "discovery_url": os.environ[f"LMS_{prefix}_DISCOVERY_URL"],
+        "client_id": os.environ.get(f"LMS_{prefix}_CLIENT_ID", ""),
+        "client_secret": os.environ.get(f"LMS_{prefix}_CLIENT_SECRET", ""),
+        "scopes": os.environ.get(f"LMS_{prefix}_SCOPES", default_scopes),
+    }
+    for key, prefix, label, audience, default_scopes in (
+        ("proconnect", "PROCONNECT", "ProConnect", "agents", "openid email given_name usual_name siret"),
+        ("franceconnect", "FRANCECONNECT", "FranceConnect", "public", "openid email given_name family_name"),
+    )
+    if os.environ.get(f"LMS_{prefix}_DISCOVERY_URL")
+}
 
 CELERY_BEAT_SCHEDULE = {
     "tremplin-aggregate": {
@@ -156,6 +180,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Catches up forwarding to external LRSs after an outage (storing enqueues it too).
     "tremplin-forward": {"task": "lms.xapi.tasks.forward_all", "schedule": 60.0},
+    "tremplin-retention": {
+        "task": "lms.tasks.apply_retention",
+        "schedule": float(LMS_RETENTION_INTERVAL),
+    },
 }
 
 LOGGING = {

@@ -1,0 +1,1 @@
+"""Sign-in, sign-up, invitations and OpenID Connect: views, forms and the lock-out backend."""
