@@ -16,6 +16,10 @@ DEFAULTS = {
     "STATEMENT_STORE": "lms.xapi.storage.DatabaseStatementStore",
     # Name of the group that gives HR managers access to the Wagtail admin.
     "HR_GROUP_NAME": "Tremplin — HR managers",
+    # Dotted path of the backend issuing per-learner LRS credentials to launched external xAPI activities.
+    "LRS_LAUNCH_CREDENTIALS": "lms.xapi.launch.SignedLaunchCredentials",
+    # Seconds a launch credential stays valid.
+    "LAUNCH_CREDENTIAL_MAX_AGE": 4 * 3600,
 }
 
 

@@ -1,6 +1,6 @@
 from .analytics import AggregationState, CollectivitySnapshot, CompetenceEvidence, LearnerCompetenceLevel
 from .organisations import Collectivity, Learner, Membership
-from .progress import AssessmentAttempt, Enrolment, LessonProgress
+from .progress import AssessmentAttempt, Enrolment, LessonProgress, SelfAssessment
 from .statements import Statement
 
 __all__ = [
@@ -14,5 +14,6 @@ __all__ = [
     "LearnerCompetenceLevel",
     "LessonProgress",
     "Membership",
+    "SelfAssessment",
     "Statement",
 ]
