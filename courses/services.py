@@ -677,3 +677,10 @@ def _self_assessment_view(learner, lesson, course, block, rejected: Outcome | No
         "done": bool(previous),
         "errors": rejected.errors if rejected else [],
     }
+
+
+def assign(course, learners, *, assigned_by, due_date=None, kind=learning.EnrolmentKind.PERSON) -> list:
+    """Assign a course to learners (HR), with an optional due date (:func:`lms.services.learning.assign`)."""
+    return learning.assign(
+        course_ref(course), course, learners, assigned_by=assigned_by, due_date=due_date, kind=kind
+    )

@@ -68,32 +68,81 @@ def _child(parent: Page, model, slug: str, **fields):
     return page, True
 
 
-def _lesson_body(lesson: dict) -> str:
-    blocks = [
-        {
-            "type": "text",
-            "value": lesson["body_html"],
-            "id": str(uuid.uuid5(BLOCK_NAMESPACE, lesson["slug"] + "/text")),
-        }
-    ]
+def _block_id(lesson: dict, name: str) -> str:
+    return str(uuid.uuid5(BLOCK_NAMESPACE, lesson["slug"] + "/" + name))
+
+
+def _question(question: dict, competences: dict) -> dict:
+    """A question of ``content.json`` as a :class:`~courses.blocks.QuestionBlock` value (any kind)."""
+    return {
+        "prompt": question["prompt"],
+        "kind": question["kind"],
+        "feedback": question.get("feedback", ""),
+        "choices": [
+            {"text": c["text"], "correct": c.get("correct", False), "feedback": c.get("feedback", "")}
+            for c in question.get("choices", [])
+        ],
+        "statement_is_true": question.get("statement_is_true", False),
+        "pairs": question.get("pairs", []),
+        "accepted_answers": question.get("accepted_answers", []),
+        "competence": competences[question["competence"]].uri if question.get("competence") else "",
+        "level": question.get("level"),
+    }
+
+
+def _lesson_body(lesson: dict, competences: dict | None = None) -> str:
+    """A lesson's StreamField JSON: self-assessment before, text, callouts, quiz, self-assessment after."""
+    blocks = []
+    moments = lesson.get("self_assessment") or []
+    if isinstance(moments, str):
+        moments = [moments]
+    if "before" in moments:
+        blocks.append(
+            {
+                "type": "self_assessment",
+                "id": _block_id(lesson, "self-before"),
+                "value": {
+                    "title": "Où en êtes-vous ?",
+                    "moment": "before",
+                    "intro": "Avant de commencer, situez-vous sur chaque compétence de la formation. "
+                    "Ce positionnement n’est pas noté.",
+                },
+            }
+        )
+    blocks.append({"type": "text", "value": lesson["body_html"], "id": _block_id(lesson, "text")})
+    for number, callout in enumerate(lesson.get("callouts", [])):
+        blocks.append(
+            {
+                "type": "callout",
+                "id": _block_id(lesson, f"callout-{number}"),
+                "value": {"kind": callout.get("kind", "info"), "text": callout["html"]},
+            }
+        )
     quiz = lesson.get("quiz")
     if quiz:
         blocks.append(
             {
                 "type": "quiz",
-                "id": str(uuid.uuid5(BLOCK_NAMESPACE, lesson["slug"] + "/quiz")),
+                "id": _block_id(lesson, "quiz"),
                 "value": {
                     "title": quiz["title"],
                     "mastery_threshold": quiz["mastery_threshold"],
-                    "questions": [
-                        {
-                            "prompt": q["prompt"],
-                            "kind": q["kind"],
-                            "feedback": q.get("feedback", ""),
-                            "choices": [{"text": c["text"], "correct": c["correct"]} for c in q["choices"]],
-                        }
-                        for q in quiz["questions"]
-                    ],
+                    "shuffle": quiz.get("shuffle", False),
+                    "max_attempts": quiz.get("max_attempts", 0),
+                    "questions": [_question(q, competences or {}) for q in quiz["questions"]],
+                },
+            }
+        )
+    if "after" in moments:
+        blocks.append(
+            {
+                "type": "self_assessment",
+                "id": _block_id(lesson, "self-after"),
+                "value": {
+                    "title": "Et maintenant ?",
+                    "moment": "after",
+                    "intro": "Après la formation, situez-vous de nouveau : vous verrez le chemin parcouru "
+                    "dans « Mon parcours ».",
                 },
             }
         )
@@ -121,6 +170,7 @@ def build_catalogue(content: dict) -> CataloguePage:
         site.site_name = "Tremplin"
         site.save()
     competences = {c.code: c for c in Competence.objects.filter(framework__slug="crcn")}
+    courses_by_slug = {}
     for track_data in content["tracks"]:
         track, _ = _child(
             catalogue,
@@ -138,6 +188,11 @@ def build_catalogue(content: dict) -> CataloguePage:
                 title=course_data["title"],
                 summary=course_data["summary"],
                 duration_minutes=course_data["duration_minutes"],
+                level=course_data.get("level", "discovery"),
+                for_agents=track_data["audience"] == "agents",
+                for_elected=track_data["audience"] == "elected",
+                for_public=track_data["audience"] == "public",
+                open_access=course_data.get("open_access", track_data["audience"] == "public"),
             )
             if created:
                 for order, mapping in enumerate(course_data["competences"]):
@@ -153,8 +208,14 @@ def build_catalogue(content: dict) -> CataloguePage:
                     LessonPage,
                     lesson_data["slug"],
                     title=lesson_data["title"],
-                    body=_lesson_body(lesson_data),
+                    body=_lesson_body(lesson_data, competences),
                 )
+            courses_by_slug[course_data["slug"]] = (course, course_data)
+    for course, course_data in courses_by_slug.values():
+        wanted = [courses_by_slug[slug][0] for slug in course_data.get("prerequisites", [])]
+        if wanted and set(course.prerequisites.all()) != set(wanted):
+            course.prerequisites.set(wanted)
+            course.save_revision().publish()
     return catalogue
 
 

@@ -121,4 +121,4 @@ def test_my_learning_lists_the_course_and_the_validated_level(
         logged_in.post(quiz_lesson.url, right_answers(quiz_lesson))
     page = logged_in.get("/mon-parcours/").content.decode()
     assert "Protéger les données des usagers" in page
-    assert "4.2 Protéger les données personnelles et la vie privée</td><td>3</td>" in page
+    assert "4.2 Protéger les données personnelles et la vie privée</th><td>3</td>" in page
