@@ -584,7 +584,7 @@ def _quiz_view(lesson, block, attempt: AttemptView | None, rejected: Outcome | N
             view["expected"] = [_("True") if question.get("statement_is_true") else _("False")]
         elif kind == "ordering":
             order = grading.display_order(len(choices), f"{seed}-{block.id}-{number}-order", True)
-            view["items"] = [
+            view["ordering_items"] = [
                 {
                     "field": grading.item_field_name(block.id, number, position),
                     "text": choices[position]["text"],
