@@ -9,6 +9,7 @@ pytestmark = pytest.mark.browser
 
 def test_axe_audit_reports_an_image_without_alternative_text(page):
     page.set_content(
-        '<!DOCTYPE html><html lang="fr"><head><title>t</title></head><body><main><img src="data:,"></main></body></html>'
+        '<!DOCTYPE html><html lang="fr"><head><title>t</title></head>'
+        '<body><main><img src="data:,"></main></body></html>'
     )
     assert "image-alt" in [violation for violation, _nodes in _axe(page)]
