@@ -140,17 +140,38 @@ def test_a_single_choice_question_without_a_correct_answer_is_refused_in_the_adm
     assert response.status_code == 200 and not LessonPage.objects.filter(slug="l").exists()
 
 
+def _image():
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    return get_image_model().objects.create(title="Poste", file=get_test_image_file())
+
+
 def test_an_image_without_alternative_text_is_refused(editor_client, catalogue):
     course = CoursePage.objects.first()
-    response = _add(
-        editor_client,
-        "lessonpage",
-        course,
-        nested_form_data(
-            {"title": "Img", "slug": "img", "body": streamfield([("image", {"image": "", "alt": ""})])}
-        ),
-    )
+    image = _image()
+    data = {
+        "title": "Img",
+        "slug": "img",
+        "body": streamfield([("image", {"image": str(image.pk), "alt": ""})]),
+    }
+    response = _add(editor_client, "lessonpage", course, nested_form_data(data))
     assert response.status_code == 200 and not LessonPage.objects.filter(slug="img").exists()
+
+
+def test_an_image_with_alternative_text_is_shown_at_the_displayed_size(editor_client, catalogue, client):
+    course = CoursePage.objects.get(slug="rgpd")
+    image = _image()
+    data = {
+        "title": "Img",
+        "slug": "img",
+        "body": streamfield(
+            [("image", {"image": str(image.pk), "alt": "Un poste verrouillé", "caption": ""})]
+        ),
+    }
+    assert _add(editor_client, "lessonpage", course, nested_form_data(data)).status_code == 302
+    page = editor_client.get(LessonPage.objects.get(slug="img").url).content.decode()
+    assert 'alt="Un poste verrouillé"' in page and 'loading="lazy"' in page
 
 
 def test_editor_sees_the_validation_rule_on_the_course_form(editor_client, catalogue):
