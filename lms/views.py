@@ -1,6 +1,6 @@
 """Learner-facing pages of the lms app: « Mon parcours », attestations, sign-up, accessibility statement.
 
-Thin: they call :mod:`lms.services.learner_space` and friends.
+Thin: they call :mod:`lms.learner_space.services` and friends.
 """
 
 from django.contrib.auth import login
@@ -13,7 +13,8 @@ from django.utils.text import slugify
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from lms.services import attestation_pdf, learner_space
+from lms.learner_space import attestation as attestation_pdf
+from lms.learner_space import services as learner_space
 
 #: Geometry of the competence profile chart (SVG user units).
 CHART_LABEL_WIDTH = 60

@@ -61,7 +61,7 @@ def test_attestation_of_a_completed_course_is_a_pdf(completed, agent):
 
 
 def test_attestation_lists_the_levels_validated_by_the_course(completed, agent):
-    from lms.services.learner_space import attestation_for
+    from lms.learner_space.services import attestation_for
 
     enrolment = Enrolment.objects.get(user=agent, completed_at__isnull=False)
     validated = attestation_for(agent, enrolment.pk).validated

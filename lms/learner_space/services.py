@@ -10,10 +10,10 @@ from datetime import datetime
 from django.utils.translation import get_language
 
 from competences.models import Area, Competence, JobProfileTarget
+from courses.models import CourseCompetence, LessonPage
 from lms.models import Enrolment, LearnerCompetenceLevel, Membership, SelfAssessment, Statement
+from lms.services.organisations import learner_for
 from lms.xapi import vocabulary as v
-
-from .organisations import learner_for
 
 
 @dataclass
@@ -25,8 +25,6 @@ class CourseLine:
 
 def my_courses(user, *, today=None) -> dict[str, list[CourseLine]]:
     """Return the learner's ``current`` and ``completed`` courses with their progress (percent of lessons)."""
-    from courses.models import LessonPage
-
     today = today or datetime.now().date()
     enrolments = list(
         Enrolment.objects.filter(user=user).select_related("course").order_by("due_date", "-enrolled_at")
@@ -131,8 +129,6 @@ def gaps(user, profile_rows: list[AreaRows] | None = None) -> list[Gap]:
     Each gap lists the live courses that develop the competence at a level above the learner's (up to the
     target), lowest level first. (A local computation: the shared gap service may replace it.)
     """
-    from courses.models import CourseCompetence
-
     rows = profile_rows if profile_rows is not None else competence_profile(user)
     result = []
     for area in rows:

@@ -16,14 +16,14 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .learner_space import Attestation
+from .services import Attestation
 
 
 def render(attestation: Attestation, *, site_name: str = "Tremplin") -> bytes:
     """Return the PDF of an attestation.
 
     Args:
-        attestation: what the attestation states (see :func:`lms.services.learner_space.attestation_for`).
+        attestation: what the attestation states (see :func:`lms.learner_space.services.attestation_for`).
         site_name: the platform's name, printed as the issuer.
     """
     buffer = io.BytesIO()
