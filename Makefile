@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install demo serve test lint messages compilemessages bench bench-ingest bench-onboarding clean
+.PHONY: install demo serve test test-browser lint messages compilemessages bench bench-ingest bench-onboarding clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Browser tests only (headless /usr/bin/chromium driven by Playwright; axe-core comes with `make install`).
+test-browser: install
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -7,3 +7,6 @@ class CoursesConfig(AppConfig):
     label = "lms_courses"
     verbose_name = _("Courses")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals  # noqa: F401 — registers the receivers

@@ -1,19 +1,15 @@
-"""Wagtail page types of the content tree: catalogue → track → course → lesson."""
-
-from urllib.parse import urlencode
+"""Wagtail page types of the content tree: catalogue → track → course → (module →) lesson."""
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.http import HttpResponseRedirect
-from django.shortcuts import redirect
+from django.forms import CheckboxSelectMultiple
 from django.utils.translation import gettext_lazy as _
-from modelcluster.fields import ParentalKey
-from wagtail.admin.panels import FieldPanel, InlinePanel
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 
-from . import services
-from .blocks import LessonStreamBlock
+from .blocks import VALIDATION_RULE_HELP, LessonStreamBlock
 
 
 class Audience(models.TextChoices):
@@ -22,10 +18,21 @@ class Audience(models.TextChoices):
     PUBLIC = "public", _("General public")
 
 
+class CourseLevel(models.TextChoices):
+    DISCOVERY = "discovery", _("Discovery")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    ADVANCED = "advanced", _("Advanced")
+
+
 class CataloguePage(Page):
     """The catalogue of tracks, usually the site's home page."""
 
-    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    intro = RichTextField(
+        _("introduction"),
+        blank=True,
+        features=["bold", "italic", "link"],
+        help_text=_("A few sentences that welcome visitors and say who the tracks are for."),
+    )
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     subpage_types = ["lms_courses.TrackPage"]
@@ -42,9 +49,18 @@ class TrackPage(Page):
     """A track (parcours): a curated sequence of courses for one audience."""
 
     audience = models.CharField(
-        _("audience"), max_length=20, choices=Audience.choices, default=Audience.AGENTS
+        _("audience"),
+        max_length=20,
+        choices=Audience.choices,
+        default=Audience.AGENTS,
+        help_text=_("Who the track is written for."),
     )
-    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link", "ul"])
+    intro = RichTextField(
+        _("introduction"),
+        blank=True,
+        features=["bold", "italic", "link", "ul"],
+        help_text=_("What the learner will be able to do at the end of the track."),
+    )
 
     content_panels = [*Page.content_panels, FieldPanel("audience"), FieldPanel("intro")]
     parent_page_types = ["lms_courses.CataloguePage"]
@@ -61,36 +77,91 @@ class TrackPage(Page):
 class CoursePage(Page):
     """A course (formation): lessons, and the competences and levels it develops."""
 
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(
+        _("summary"), blank=True, help_text=_("Two or three sentences shown in the track and the catalogue.")
+    )
     duration_minutes = models.PositiveIntegerField(
         _("duration (minutes)"), default=30, help_text=_("Estimated time to complete the course.")
+    )
+    level = models.CharField(
+        _("level"),
+        max_length=20,
+        choices=CourseLevel.choices,
+        default=CourseLevel.DISCOVERY,
+        help_text=_("How much the learner should already know."),
+    )
+    for_agents = models.BooleanField(_("territorial agents"), default=True)
+    for_elected = models.BooleanField(_("elected officials"), default=False)
+    for_public = models.BooleanField(_("general public"), default=False)
+    open_access = models.BooleanField(
+        _("open without an account"),
+        default=False,
+        help_text=_(
+            "Visitors can read the course and take its quizzes without an account; their progress is kept "
+            "when they log in or create an account."
+        ),
+    )
+    prerequisites = ParentalManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="required_by",
+        verbose_name=_("prerequisites"),
+        help_text=_("Courses a learner must have completed before starting this one."),
     )
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
-        FieldPanel("duration_minutes"),
-        InlinePanel(
-            "competence_mappings",
-            label=_("Competences and levels"),
-            heading=_("Competences and levels validated by the course's quiz"),
+        MultiFieldPanel(
+            [FieldPanel("duration_minutes"), FieldPanel("level")],
+            heading=_("Duration and level"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("for_agents"),
+                FieldPanel("for_elected"),
+                FieldPanel("for_public"),
+                FieldPanel("open_access"),
+            ],
+            heading=_("Audiences"),
+        ),
+        FieldPanel("prerequisites", widget=CheckboxSelectMultiple),
+        MultiFieldPanel(
+            [
+                HelpPanel(content=VALIDATION_RULE_HELP),
+                InlinePanel("competence_mappings", label=_("Competence and level")),
+            ],
+            heading=_("Competences and levels developed by the course"),
         ),
     ]
     parent_page_types = ["lms_courses.TrackPage"]
-    subpage_types = ["lms_courses.LessonPage"]
+    subpage_types = ["lms_courses.ModulePage", "lms_courses.LessonPage"]
     template = "lms_courses/course_page.html"
 
     class Meta:
         verbose_name = _("course")
 
     def lessons(self):
-        return LessonPage.objects.child_of(self).live().specific()
+        """The course's live lessons, in reading order, whether or not they sit in modules."""
+        return LessonPage.objects.descendant_of(self).live().specific().order_by("path")
+
+    def audiences(self) -> list[str]:
+        labels = dict(Audience.choices)
+        flags = [(Audience.AGENTS, self.for_agents), (Audience.ELECTED, self.for_elected)]
+        flags.append((Audience.PUBLIC, self.for_public))
+        return [labels[value] for value, on in flags if on]
+
+    def serve(self, request, *args, **kwargs):
+        from . import views
+
+        return views.serve_course(self, request, super().serve, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
+        from . import services
+
         context = super().get_context(request, *args, **kwargs)
-        context["lessons"] = list(self.lessons())
-        context["mappings"] = self.competence_mappings.select_related("competence")
-        context["progress"] = services.course_progress(request.user, self, context["lessons"])
+        context.update(services.course_context(request, self))
         return context
 
 
@@ -105,7 +176,10 @@ class CourseCompetence(Orderable):
         verbose_name=_("competence"),
     )
     level = models.PositiveSmallIntegerField(
-        _("level"), validators=[MinValueValidator(1), MaxValueValidator(8)], default=1
+        _("level"),
+        validators=[MinValueValidator(1), MaxValueValidator(8)],
+        default=1,
+        help_text=_("The level of the framework's scale (1 to 8) the course brings the learner to."),
     )
 
     panels = [FieldPanel("competence"), FieldPanel("level")]
@@ -114,13 +188,41 @@ class CourseCompetence(Orderable):
         verbose_name = _("competence and level")
 
 
-class LessonPage(Page):
-    """A lesson (séquence): text and quizzes."""
+class ModulePage(Page):
+    """An optional module grouping lessons of a long course."""
 
-    body = StreamField(LessonStreamBlock(), verbose_name=_("body"), blank=True)
+    intro = models.TextField(_("introduction"), blank=True, help_text=_("What the module covers."))
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["lms_courses.CoursePage"]
+    subpage_types = ["lms_courses.LessonPage"]
+    template = "lms_courses/module_page.html"
+
+    class Meta:
+        verbose_name = _("module")
+
+    def course(self) -> CoursePage:
+        return CoursePage.objects.ancestor_of(self).specific().first()
+
+    def lessons(self):
+        return LessonPage.objects.child_of(self).live().specific()
+
+
+class LessonPage(Page):
+    """A lesson (séquence): text, media, quizzes, self-assessments and external activities."""
+
+    body = StreamField(
+        LessonStreamBlock(),
+        verbose_name=_("body"),
+        blank=True,
+        help_text=_(
+            "Short sections: text, images with their alternative text, videos with captions and transcript, "
+            "quizzes. Preview the lesson before publishing."
+        ),
+    )
 
     content_panels = [*Page.content_panels, FieldPanel("body")]
-    parent_page_types = ["lms_courses.CoursePage"]
+    parent_page_types = ["lms_courses.CoursePage", "lms_courses.ModulePage"]
     subpage_types = []
     template = "lms_courses/lesson_page.html"
 
@@ -128,27 +230,25 @@ class LessonPage(Page):
         verbose_name = _("lesson")
 
     def course(self) -> CoursePage:
-        return self.get_parent().specific
+        return CoursePage.objects.ancestor_of(self).specific().first()
 
     def quiz_blocks(self):
         return [block for block in self.body if block.block_type == "quiz"]
 
+    def self_assessment_blocks(self):
+        return [block for block in self.body if block.block_type == "self_assessment"]
+
+    def external_blocks(self):
+        return [block for block in self.body if block.block_type == "external_activity"]
+
     def serve(self, request, *args, **kwargs):
-        if request.method == "POST":
-            if not request.user.is_authenticated:
-                return redirect(f"{services.login_url()}?{urlencode({'next': self.url})}")
-            outcome = services.submit_quiz(request.user, self, request.POST)
-            if outcome.errors:
-                request.quiz_outcome = outcome
-                response = super().serve(request, *args, **kwargs)
-                response.status_code = 400
-                return response
-            return HttpResponseRedirect(f"{self.url}#result-{outcome.block_id}", status=303)
-        if request.user.is_authenticated:
-            services.open_lesson(request.user, self)
-        return super().serve(request, *args, **kwargs)
+        from . import views
+
+        return views.serve_lesson(self, request, super().serve, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
+        from . import services
+
         context = super().get_context(request, *args, **kwargs)
-        context.update(services.lesson_context(request.user, self, getattr(request, "quiz_outcome", None)))
+        context.update(services.lesson_context(request, self, getattr(request, "lms_outcome", None)))
         return context

@@ -51,6 +51,10 @@ DEFAULTS = {
     "IDENTITY_BACKEND": "lms.accounts.oidc.AuthlibIdentityBackend",
     # Contact shown on the privacy page for personal data requests (the data protection officer).
     "PRIVACY_CONTACT": "",
+    # Dotted path of the backend issuing per-learner LRS credentials to launched external xAPI activities.
+    "LRS_LAUNCH_CREDENTIALS": "lms.xapi.launch.SignedLaunchCredentials",
+    # Seconds a launch credential stays valid.
+    "LAUNCH_CREDENTIAL_MAX_AGE": 4 * 3600,
 }
 
 

@@ -10,6 +10,11 @@ urlpatterns = [
     path("mon-parcours/mes-donnees/", views.MyDataView.as_view(), name="my_data"),
     path("mon-parcours/mes-donnees/export/<str:fmt>/", views.export_my_data, name="my_data_export"),
     path("mon-parcours/mes-donnees/effacer/", views.EraseMyAccountView.as_view(), name="erase_account"),
+    path(
+        "mon-parcours/attestations/<int:enrolment_id>.pdf",
+        views.AttestationView.as_view(),
+        name="attestation",
+    ),
     path("accessibilite/", views.AccessibilityView.as_view(), name="accessibility"),
     path("donnees-personnelles/", views.PrivacyView.as_view(), name="privacy"),
     path("inscription/", account_views.SignUpView.as_view(), name="signup"),

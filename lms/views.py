@@ -1,4 +1,7 @@
-"""Learner-facing pages: the learner's space, their data (export, erasure), accessibility, privacy."""
+"""Learner-facing pages: « Mon parcours », attestations, personal data, accessibility, privacy.
+
+Thin: they call :mod:`lms.learner_space.services`, :mod:`lms.services.privacy` and friends.
+"""
 
 from django import forms
 from django.contrib import messages
@@ -7,14 +10,22 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
-from lms.models import Enrolment, LearnerCompetenceLevel
+from lms.learner_space import attestation as attestation_pdf
+from lms.learner_space import services as learner_space
 from lms.services import privacy
-from lms.services.organisations import learner_for
+
+#: Geometry of the competence profile chart (SVG user units).
+CHART_LABEL_WIDTH = 60
+CHART_SCALE_WIDTH = 280
+CHART_ROW_HEIGHT = 34
+CHART_MAX_LEVEL = 8
 
 
 class EraseAccountForm(forms.Form):
@@ -42,20 +53,56 @@ class AccessibilityView(TemplateView):
     template_name = "lms/accessibility.html"
 
 
+def chart(profile) -> dict:
+    """Lay out the profile chart: one row per competence, a bar for validated, a mark for declared."""
+    rows, y = [], 24
+    unit = CHART_SCALE_WIDTH / CHART_MAX_LEVEL
+    for area in profile:
+        for row in area.rows:
+            rows.append(
+                {
+                    "code": row.competence.code,
+                    "y": y,
+                    "text_y": y + 15,
+                    "validated_width": round(row.validated * unit, 1),
+                    "declared_x": round(CHART_LABEL_WIDTH + (row.declared or 0) * unit, 1)
+                    if row.declared is not None
+                    else None,
+                    "target_x": round(CHART_LABEL_WIDTH + row.target * unit, 1) if row.target else None,
+                }
+            )
+            y += CHART_ROW_HEIGHT
+    ticks = [
+        {"level": level, "x": round(CHART_LABEL_WIDTH + level * unit, 1)}
+        for level in range(CHART_MAX_LEVEL + 1)
+    ]
+    return {
+        "rows": rows,
+        "ticks": ticks,
+        "width": CHART_LABEL_WIDTH + CHART_SCALE_WIDTH + 20,
+        "height": y + 10,
+        "axis_y": y,
+        "label_width": CHART_LABEL_WIDTH,
+        "bar_height": 20,
+    }
+
+
 class MyLearningView(LoginRequiredMixin, TemplateView):
-    """« Mon parcours »: the learner's courses and validated competence levels."""
+    """« Mon parcours »: courses, competence profile (chart and table), gaps, history, attestations."""
 
     template_name = "lms/my_learning.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["enrolments"] = (
-            Enrolment.objects.filter(user=self.request.user).select_related("course").order_by("-enrolled_at")
-        )
-        context["levels"] = (
-            LearnerCompetenceLevel.objects.filter(actor_name=str(learner_for(self.request.user).actor_name))
-            .select_related("competence")
-            .order_by("competence__sort_order")
+        user = self.request.user
+        profile = learner_space.competence_profile(user)
+        context.update(
+            courses=learner_space.my_courses(user),
+            profile=profile,
+            chart=chart(profile),
+            job_profile=learner_space.job_profile_of(user),
+            gaps=learner_space.gaps(user, profile),
+            history=learner_space.history(user),
         )
         return context
 
@@ -108,3 +155,16 @@ class EraseMyAccountView(LoginRequiredMixin, FormView):
         privacy.erase_person(user, by=user)
         messages.success(self.request, gettext("Your account has been erased."))
         return redirect("/")
+
+
+class AttestationView(LoginRequiredMixin, View):
+    """The PDF attestation of one of the learner's completed courses (404 for anything else)."""
+
+    def get(self, request, enrolment_id: int):
+        attestation = learner_space.attestation_for(request.user, enrolment_id)
+        if attestation is None:
+            raise Http404
+        response = HttpResponse(attestation_pdf.render(attestation), content_type="application/pdf")
+        filename = f"attestation-{slugify(attestation.course_title)[:60]}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

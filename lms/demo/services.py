@@ -68,32 +68,81 @@ def _child(parent: Page, model, slug: str, **fields):
     return page, True
 
 
-def _lesson_body(lesson: dict) -> str:
-    blocks = [
-        {
-            "type": "text",
-            "value": lesson["body_html"],
-            "id": str(uuid.uuid5(BLOCK_NAMESPACE, lesson["slug"] + "/text")),
-        }
-    ]
+def _block_id(lesson: dict, name: str) -> str:
+    return str(uuid.uuid5(BLOCK_NAMESPACE, lesson["slug"] + "/" + name))
+
+
+def _question(question: dict, competences: dict) -> dict:
+    """A question of ``content.json`` as a :class:`~courses.blocks.QuestionBlock` value (any kind)."""
+    return {
+        "prompt": question["prompt"],
+        "kind": question["kind"],
+        "feedback": question.get("feedback", ""),
+        "choices": [
+            {"text": c["text"], "correct": c.get("correct", False), "feedback": c.get("feedback", "")}
+            for c in question.get("choices", [])
+        ],
+        "statement_is_true": question.get("statement_is_true", False),
+        "pairs": question.get("pairs", []),
+        "accepted_answers": question.get("accepted_answers", []),
+        "competence": competences[question["competence"]].uri if question.get("competence") else "",
+        "level": question.get("level"),
+    }
+
+
+def _lesson_body(lesson: dict, competences: dict | None = None) -> str:
+    """A lesson's StreamField JSON: self-assessment before, text, callouts, quiz, self-assessment after."""
+    blocks = []
+    moments = lesson.get("self_assessment") or []
+    if isinstance(moments, str):
+        moments = [moments]
+    if "before" in moments:
+        blocks.append(
+            {
+                "type": "self_assessment",
+                "id": _block_id(lesson, "self-before"),
+                "value": {
+                    "title": "Où en êtes-vous ?",
+                    "moment": "before",
+                    "intro": "Avant de commencer, situez-vous sur chaque compétence de la formation. "
+                    "Ce positionnement n’est pas noté.",
+                },
+            }
+        )
+    blocks.append({"type": "text", "value": lesson["body_html"], "id": _block_id(lesson, "text")})
+    for number, callout in enumerate(lesson.get("callouts", [])):
+        blocks.append(
+            {
+                "type": "callout",
+                "id": _block_id(lesson, f"callout-{number}"),
+                "value": {"kind": callout.get("kind", "info"), "text": callout["html"]},
+            }
+        )
     quiz = lesson.get("quiz")
     if quiz:
         blocks.append(
             {
                 "type": "quiz",
-                "id": str(uuid.uuid5(BLOCK_NAMESPACE, lesson["slug"] + "/quiz")),
+                "id": _block_id(lesson, "quiz"),
                 "value": {
                     "title": quiz["title"],
                     "mastery_threshold": quiz["mastery_threshold"],
-                    "questions": [
-                        {
-                            "prompt": q["prompt"],
-                            "kind": q["kind"],
-                            "feedback": q.get("feedback", ""),
-                            "choices": [{"text": c["text"], "correct": c["correct"]} for c in q["choices"]],
-                        }
-                        for q in quiz["questions"]
-                    ],
+                    "shuffle": quiz.get("shuffle", False),
+                    "max_attempts": quiz.get("max_attempts", 0),
+                    "questions": [_question(q, competences or {}) for q in quiz["questions"]],
+                },
+            }
+        )
+    if "after" in moments:
+        blocks.append(
+            {
+                "type": "self_assessment",
+                "id": _block_id(lesson, "self-after"),
+                "value": {
+                    "title": "Et maintenant ?",
+                    "moment": "after",
+                    "intro": "Après la formation, situez-vous de nouveau : vous verrez le chemin parcouru "
+                    "dans « Mon parcours ».",
                 },
             }
         )
@@ -121,6 +170,7 @@ def build_catalogue(content: dict) -> CataloguePage:
         site.site_name = "Tremplin"
         site.save()
     competences = {c.code: c for c in Competence.objects.filter(framework__slug="crcn")}
+    courses_by_slug = {}
     for track_data in content["tracks"]:
         track, _ = _child(
             catalogue,
@@ -138,6 +188,11 @@ def build_catalogue(content: dict) -> CataloguePage:
                 title=course_data["title"],
                 summary=course_data["summary"],
                 duration_minutes=course_data["duration_minutes"],
+                level=course_data.get("level", "discovery"),
+                for_agents=track_data["audience"] == "agents",
+                for_elected=track_data["audience"] == "elected",
+                for_public=track_data["audience"] == "public",
+                open_access=course_data.get("open_access", track_data["audience"] == "public"),
             )
             if created:
                 for order, mapping in enumerate(course_data["competences"]):
@@ -153,8 +208,14 @@ def build_catalogue(content: dict) -> CataloguePage:
                     LessonPage,
                     lesson_data["slug"],
                     title=lesson_data["title"],
-                    body=_lesson_body(lesson_data),
+                    body=_lesson_body(lesson_data, competences),
                 )
+            courses_by_slug[course_data["slug"]] = (course, course_data)
+    for course, course_data in courses_by_slug.values():
+        wanted = [courses_by_slug[slug][0] for slug in course_data.get("prerequisites", [])]
+        if wanted and set(course.prerequisites.all()) != set(wanted):
+            course.prerequisites.set(wanted)
+            course.save_revision().publish()
     return catalogue
 
 
@@ -257,16 +318,48 @@ def build_people() -> dict[str, list]:
     return learners
 
 
+def _answer(data: QueryDict, block_id: str, index: int, question: dict, right: bool, rng: random.Random):
+    """Put a right or a wrong answer to one question, of any kind, in ``data``."""
+    name = grading.field_name(block_id, index)
+    kind = question["kind"]
+    choices = question.get("choices") or []
+    if kind in ("single", "multiple"):
+        correct = [str(i) for i, choice in enumerate(choices) if choice["correct"]]
+        wrong = [str(i) for i, choice in enumerate(choices) if not choice["correct"]]
+        data.setlist(name, correct if right or not wrong else [rng.choice(wrong)])
+    elif kind == "true_false":
+        truth = bool(question.get("statement_is_true"))
+        data[name] = "true" if truth == right else "false"
+    elif kind == "ordering":
+        positions = list(range(1, len(choices) + 1))
+        if not right:
+            positions = positions[1:] + positions[:1]
+        for item, position in enumerate(positions):
+            data[grading.item_field_name(block_id, index, item)] = str(position)
+    elif kind == "matching":
+        count = len(question.get("pairs") or [])
+        matches = list(range(count)) if right else [(i + 1) % count for i in range(count)]
+        for pair, match in enumerate(matches):
+            data[grading.pair_field_name(block_id, index, pair)] = str(match)
+    else:
+        data[name] = (question.get("accepted_answers") or [""])[0] if right else "je ne sais pas"
+
+
 def _answers(lesson: LessonPage, block, rng: random.Random, skill: float) -> QueryDict:
     data = QueryDict(mutable=True)
     data["quiz_block"] = block.id
     for index, question in enumerate(block.value["questions"]):
-        correct = [str(i) for i, choice in enumerate(question["choices"]) if choice["correct"]]
-        if rng.random() < skill:
-            data.setlist(grading.field_name(block.id, index), correct)
-        else:
-            wrong = [str(i) for i, choice in enumerate(question["choices"]) if not choice["correct"]]
-            data.setlist(grading.field_name(block.id, index), [rng.choice(wrong)])
+        _answer(data, block.id, index, question, rng.random() < skill, rng)
+    return data
+
+
+def _self_assessment(course, block, rng: random.Random, shift: int) -> QueryDict:
+    """A plausible positionnement: around the course's levels, lower before, higher after."""
+    data = QueryDict(mutable=True)
+    data["self_assessment_block"] = block.id
+    for mapping in course.competence_mappings.all():
+        level = max(0, min(8, mapping.level + shift + rng.choice([-1, 0, 0, 1])))
+        data[course_services.self_assessment_field(block.id, mapping.competence_id)] = str(level)
     return data
 
 
@@ -301,6 +394,11 @@ def simulate_activity(learners: dict[str, list], *, days: int = 180, seed: int =
                     if when >= now:
                         break
                     course_services.open_lesson(user, lesson, when=when)
+                    for block in lesson.self_assessment_blocks():
+                        shift = -1 if block.value["moment"] == "before" else 0
+                        course_services.submit_self_assessment(
+                            user, lesson, _self_assessment(course, block, rng, shift), when=when
+                        )
                     for block in lesson.quiz_blocks():
                         for _attempt in range(2):
                             when += timedelta(minutes=rng.randint(5, 40))
@@ -309,7 +407,27 @@ def simulate_activity(learners: dict[str, list], *, days: int = 180, seed: int =
                             )
                             if outcome.attempt and outcome.attempt.passed:
                                 break
+    created += assign_demo_courses(learners, when=now)
     return created
+
+
+def assign_demo_courses(learners: dict[str, list], *, when) -> int:
+    """Each HR manager assigns the agents' first course, due in a month, to agents who have not started it."""
+    track = TrackPage.objects.live().filter(audience="agents").specific().first()
+    course = track.courses().first() if track else None
+    if course is None:
+        return 0
+    count = 0
+    for spec in COLLECTIVITIES:
+        manager = get_user_model().objects.get(username=f"rh.{spec.prefix}")
+        agents = [user for user, role in learners[spec.slug] if role == Membership.Role.AGENT]
+        started = set(Enrolment.objects.filter(course=course).values_list("user_id", flat=True))
+        pending = [user for user in agents if user.pk not in started][:4]
+        course_services.assign(
+            course, pending, assigned_by=manager, due_date=(when + timedelta(days=30)).date()
+        )
+        count += len(pending)
+    return count
 
 
 def load_demo() -> dict:

@@ -2,7 +2,7 @@ from .accounts import AuditLogEntry, ExternalIdentity, LoginFailure
 from .analytics import AggregationState, CollectivitySnapshot, CompetenceEvidence, LearnerCompetenceLevel
 from .lrs import ForwardingFailure, ForwardingTarget, LrsAttachment, LrsClient, LrsDocument
 from .organisations import AggregateSharing, Collectivity, Learner, Membership, Service
-from .progress import AssessmentAttempt, Enrolment, LessonProgress
+from .progress import AssessmentAttempt, Enrolment, LessonProgress, SelfAssessment
 from .statements import Statement
 
 __all__ = [
@@ -26,5 +26,6 @@ __all__ = [
     "LrsClient",
     "LrsDocument",
     "Membership",
+    "SelfAssessment",
     "Statement",
 ]

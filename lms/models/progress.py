@@ -20,6 +20,24 @@ class Enrolment(models.Model):
     registration = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     enrolled_at = models.DateTimeField(_("enrolled"))
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned by"),
+    )
+    assigned_via = models.CharField(
+        _("assigned via"),
+        max_length=20,
+        blank=True,
+        help_text=_("Empty for a self-enrolment; otherwise person, job_profile or service."),
+    )
+    last_lesson = models.ForeignKey(
+        "wagtailcore.Page", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("enrolment")
@@ -74,3 +92,29 @@ class AssessmentAttempt(models.Model):
     @property
     def scaled(self) -> float:
         return self.score_raw / self.score_max if self.score_max else 0.0
+
+
+class SelfAssessment(models.Model):
+    """A level a learner declares for a competence (positionnement), before or after a course.
+
+    Declared levels are kept apart from validated ones: they are never evidence of a level.
+    """
+
+    class Moment(models.TextChoices):
+        BEFORE = "before", _("Before the course")
+        AFTER = "after", _("After the course")
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="self_assessments")
+    competence = models.ForeignKey("lms_competences.Competence", on_delete=models.CASCADE, related_name="+")
+    level = models.PositiveSmallIntegerField(_("declared level"))
+    moment = models.CharField(_("moment"), max_length=10, choices=Moment.choices)
+    statement_id = models.UUIDField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("self-assessment")
+        verbose_name_plural = _("self-assessments")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.enrolment_id}: {self.competence_id}@{self.level} ({self.moment})"

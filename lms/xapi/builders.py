@@ -80,6 +80,10 @@ def build_statement(
     success: bool | None = None,
     completion: bool | None = None,
     statement_id=None,
+    extensions: dict | None = None,
+    validated_levels: Iterable[CompetenceRef] | None = None,
+    instructor_name=None,
+    response: str | None = None,
 ) -> dict:
     """Build one statement of Tremplin's profile and return it as a JSON-ready dict.
 
@@ -98,6 +102,12 @@ def build_statement(
         success: ``result.success``.
         completion: ``result.completion``.
         statement_id: a fixed id (otherwise a new UUID).
+        validated_levels: when given, the levels the statement validates (instead of all of
+            ``competences`` with ``validated``).
+        extensions: more context extensions of :mod:`lms.xapi.vocabulary` (e.g. declared levels).
+        instructor_name: the pseudonymous account name of the person who acted for the learner
+            (e.g. the HR manager who assigned a course), put in ``context.instructor``.
+        response: ``result.response`` (e.g. a short summary of the learner's answer).
     """
     competences = list(competences)
     context_activities = ContextActivities(category=[Activity(id=v.PROFILE_CATEGORY)])
@@ -113,13 +123,24 @@ def build_statement(
         language="fr-FR",
         platform="Tremplin",
     )
-    if validated and competences:
-        context.extensions = Extensions(
-            {v.EXT_VALIDATED_LEVELS: [{"competence": c.uri, "level": c.level} for c in competences]}
-        )
+    if instructor_name is not None:
+        context.instructor = actor(instructor_name)
+    context_extensions = dict(extensions or {})
+    if validated_levels is not None:
+        levels = list(validated_levels)
+        if levels:
+            context_extensions[v.EXT_VALIDATED_LEVELS] = [
+                {"competence": c.uri, "level": c.level} for c in levels
+            ]
+    elif validated and competences:
+        context_extensions[v.EXT_VALIDATED_LEVELS] = [
+            {"competence": c.uri, "level": c.level} for c in competences
+        ]
+    if context_extensions:
+        context.extensions = Extensions(context_extensions)
     result = None
-    if score is not None or success is not None or completion is not None:
-        result = Result(success=success, completion=completion)
+    if score is not None or success is not None or completion is not None or response is not None:
+        result = Result(success=success, completion=completion, response=response)
         if score is not None:
             raw, maximum = score
             result.score = Score(

@@ -44,3 +44,23 @@ PROFILE_CATEGORY = PROFILE_ID
 EXT_EVIDENCE_SOURCE = PROFILE_ID + "/extensions/evidence-source"
 #: Context activity category of statements imported from Pix (its public site).
 PIX_CATEGORY = "https://pix.fr"
+
+ANSWERED = Term(ADL_VERBS + "answered", "a répondu à", "answered")
+LAUNCHED = Term(ADL_VERBS + "launched", "a lancé", "launched")
+
+MODULE = Term(ADL_ACTIVITIES + "module", "module", "module")
+#: A self-assessment (positionnement): the learner declares their level; never evidence of a level.
+SELF_ASSESSMENT = Term(PROFILE_ID + "/activity-types/self-assessment", "positionnement", "self-assessment")
+#: An external activity (an xAPI package or a URL) launched from a lesson.
+EXTERNAL_ACTIVITY = Term(ADL_ACTIVITIES + "simulation", "activité externe", "external activity")
+
+#: Context extension: the levels a learner declares in a self-assessment,
+#: ``[{"competence": <uri>, "level": <int>}]``; kept apart from validated levels by the analytics.
+EXT_DECLARED_LEVELS = PROFILE_ID + "/extensions/declared-levels"
+#: Context extension: when a self-assessment was taken, ``"before"`` or ``"after"`` the course.
+EXT_SELF_ASSESSMENT_MOMENT = PROFILE_ID + "/extensions/self-assessment-moment"
+#: Context extension of a ``registered`` statement made by an HR assignment: the due date (ISO 8601 date).
+EXT_DUE_DATE = PROFILE_ID + "/extensions/due-date"
+#: Context extension of a ``registered`` statement: how the learner was enrolled,
+#: ``"self"``, ``"person"``, ``"job_profile"`` or ``"service"``.
+EXT_ENROLMENT_KIND = PROFILE_ID + "/extensions/enrolment-kind"

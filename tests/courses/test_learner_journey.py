@@ -101,7 +101,15 @@ def test_course_is_completed_when_every_lesson_is_seen_and_the_quiz_passed(
     assert Statement.objects.filter(verb=v.COMPLETED.id).count() == 1
 
 
-def test_anonymous_visitor_can_read_a_lesson_without_being_tracked(client, first_lesson):
+def test_anonymous_visitor_is_sent_to_login_for_a_course_not_open_to_the_public(client, first_lesson):
+    response = client.get(first_lesson.url)
+    assert response.status_code == 302 and "/compte/login/" in response["Location"]
+
+
+def test_anonymous_visitor_reads_an_open_course_without_statements(client, first_lesson):
+    course = first_lesson.course()
+    course.open_access = True
+    course.save()
     assert client.get(first_lesson.url).status_code == 200
     assert not Statement.objects.exists()
 
@@ -113,4 +121,4 @@ def test_my_learning_lists_the_course_and_the_validated_level(
         logged_in.post(quiz_lesson.url, right_answers(quiz_lesson))
     page = logged_in.get("/mon-parcours/").content.decode()
     assert "Protéger les données des usagers" in page
-    assert "4.2 Protéger les données personnelles et la vie privée</td><td>3</td>" in page
+    assert "4.2 Protéger les données personnelles et la vie privée</th><td>3</td>" in page

@@ -1,0 +1,1 @@
+"""The learner's space (« Mon parcours »): an upper layer that reads lms core, courses and competences."""
