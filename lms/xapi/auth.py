@@ -14,7 +14,9 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from lms.conf import lms_settings
-from lms.models import LrsClient
+from lms.models import Enrolment, LrsClient
+
+from .launch import get_launch_credentials
 
 _cache: dict[tuple[str, str], tuple[LrsClient, float]] = {}
 _lock = threading.Lock()
@@ -50,10 +52,42 @@ def authenticate(header: str) -> LrsClient | None:
         return cached[0]
     client = LrsClient.objects.select_related("collectivity").filter(key=key, active=True).first()
     if client is None or not client.check_secret(secret):
-        return None
+        return launch_client(key, secret)
     with _lock:
         _cache[cache_key] = (client, now + lms_settings.LRS_AUTH_CACHE_SECONDS)
     return client
+
+
+def launch_client(key: str, secret: str) -> LrsClient | None:
+    """Return a transient client for a valid launch credential (an external activity opened from a lesson).
+
+    It may send and read the statements, and the state documents, of its learner only (``client.grant``);
+    its statements are attributed to the collectivity of the enrolment it was launched in.
+    """
+    grant = get_launch_credentials().verify(key, secret)
+    if grant is None:
+        return None
+    collectivity_id = (
+        Enrolment.objects.filter(registration=grant.registration)
+        .values_list("collectivity_id", flat=True)
+        .first()
+    )
+    client = LrsClient(
+        name="Tremplin launch",
+        key=f"launch-{grant.registration}",
+        scope=LrsClient.Scope.READ_WRITE,
+        collectivity_id=collectivity_id,
+    )
+    client.grant = grant
+    return client
+
+
+def grant_agent(client) -> dict | None:
+    """The Agent a launch client speaks for, or None for an ordinary client."""
+    grant = getattr(client, "grant", None)
+    if grant is None:
+        return None
+    return {"objectType": "Agent", "account": {"homePage": lms_settings.SITE_URL, "name": grant.actor_name}}
 
 
 def forget_clients() -> None:

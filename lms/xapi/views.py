@@ -14,7 +14,8 @@ from lms.conf import lms_settings
 from lms.models import LrsDocument
 
 from . import attachments, documents, queries
-from .auth import authority
+from .agents import ifi_key
+from .auth import authority, grant_agent
 from .errors import ValidationError
 from .formats import FORMATS, accept_languages, format_statement
 from .http import VERSION, XapiError, XapiView, json_response, multipart_parts, parse_json
@@ -26,6 +27,29 @@ _SINGLE_PARAMS = {"statementId", "voidedStatementId", "format", "attachments"}
 
 def _collectivity_id(request):
     return request.client.collectivity_id if request.client is not None else None
+
+
+def _check_grant_actor(request, statements) -> None:
+    """A launch credential sends statements of its own learner only."""
+    agent = grant_agent(request.client)
+    if agent is None:
+        return
+    for index, statement in enumerate(statements):
+        actor = statement.get("actor") if isinstance(statement, dict) else None
+        if not isinstance(actor, dict) or ifi_key(actor) != ifi_key(agent):
+            raise XapiError(
+                403, f"statements[{index}].actor: a launch credential sends its learner's statements only"
+            )
+
+
+def _grant_params(request, params):
+    """Restrict a launch credential's reads to its learner's statements."""
+    agent = grant_agent(request.client)
+    if agent is None:
+        return params
+    if "agent" in params and queries.agent_param(params["agent"]) != ifi_key(agent):
+        raise XapiError(403, "a launch credential reads its learner's statements only")
+    return {**params, "agent": json.dumps(agent)}
 
 
 class StatementsView(XapiView):
@@ -46,6 +70,7 @@ class StatementsView(XapiView):
     def _store(self, request, statements, parts):
         if len(statements) > lms_settings.LRS_MAX_BATCH:
             raise XapiError(413, f"a batch holds at most {lms_settings.LRS_MAX_BATCH} statements")
+        _check_grant_actor(request, statements)
         kwargs = {"collectivity": _collectivity_id(request), "authority": authority(request.client)}
         store = get_store()
         if parts is None:
@@ -106,6 +131,9 @@ class StatementsView(XapiView):
             name = "voidedStatementId" if voided else "statementId"
             check_uuid(params[name], name)
             row = queries.get_statement(params[name].lower(), voided=voided, collectivity_id=collectivity_id)
+            agent = grant_agent(request.client)
+            if row is not None and agent is not None and ifi_key(row.data.get("actor", {})) != ifi_key(agent):
+                row = None
             if row is None:
                 raise XapiError(404, "no such statement")
             document = format_statement(row.data, fmt, languages)
@@ -113,7 +141,9 @@ class StatementsView(XapiView):
             last_modified = row.stored
         else:
             page = queries.find_statements(
-                params, collectivity_id=collectivity_id, max_limit=lms_settings.LRS_MAX_LIMIT
+                _grant_params(request, params),
+                collectivity_id=collectivity_id,
+                max_limit=lms_settings.LRS_MAX_LIMIT,
             )
             more = f"{request.path}?{urlencode(page.more)}" if page.more else ""
             document = {
@@ -186,6 +216,9 @@ class DocumentView(XapiView):
         if unknown:
             raise XapiError(400, f"unknown parameter {sorted(unknown)[0]!r}")
         key = replace(self.key(request.params), collectivity_id=_collectivity_id(request))
+        agent = grant_agent(request.client)
+        if agent is not None and (not isinstance(self, StateView) or key.agent_ifi != ifi_key(agent)):
+            raise XapiError(403, "a launch credential reaches its learner's state documents only")
         if len(key.activity_id) > 500 or len(key.agent_ifi) > 500:
             raise XapiError(400, "the activityId or the agent is longer than this LRS keeps (500 characters)")
         if len(request.params.get(self.id_param, "")) > 255:
@@ -303,6 +336,9 @@ class AgentsView(XapiView):
             raise XapiError(400, "agents takes only the agent parameter")
         raw = _required(request.params, "agent")
         key = queries.agent_param(raw)
+        agent = grant_agent(request.client)
+        if agent is not None and key != ifi_key(agent):
+            raise XapiError(403, "a launch credential reads its learner only")
         return json_response(queries.person(key, json.loads(raw), _collectivity_id(request)))
 
     head = get
