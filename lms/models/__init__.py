@@ -1,4 +1,12 @@
-from .analytics import AggregationState, CollectivitySnapshot, CompetenceEvidence, LearnerCompetenceLevel
+from .analytics import (
+    AggregationState,
+    CollectivitySnapshot,
+    CompetenceEvidence,
+    EvidenceKind,
+    LearnerCompetenceLevel,
+    LearnerLevelHistory,
+    PendingRun,
+)
 from .organisations import Collectivity, Learner, Membership
 from .progress import AssessmentAttempt, Enrolment, LessonProgress
 from .statements import Statement
@@ -10,9 +18,12 @@ __all__ = [
     "CollectivitySnapshot",
     "CompetenceEvidence",
     "Enrolment",
+    "EvidenceKind",
     "Learner",
     "LearnerCompetenceLevel",
+    "LearnerLevelHistory",
     "LessonProgress",
     "Membership",
+    "PendingRun",
     "Statement",
 ]

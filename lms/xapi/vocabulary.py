@@ -37,3 +37,5 @@ OBJECTIVE = Term(ADL_ACTIVITIES + "objective", "compétence", "objective")
 EXT_VALIDATED_LEVELS = PROFILE_ID + "/extensions/validated-levels"
 #: Context activity category marking statements that follow Tremplin's profile.
 PROFILE_CATEGORY = PROFILE_ID
+#: Context extension: the levels a self-assessment declares (same shape as validated-levels).
+EXT_DECLARED_LEVELS = PROFILE_ID + "/extensions/declared-levels"
