@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -149,10 +150,19 @@ LMS_SITE_URL = WAGTAILADMIN_BASE_URL
 LMS_MIN_GROUP_SIZE = int(os.environ.get("LMS_MIN_GROUP_SIZE", "5"))
 LMS_AGGREGATION_INTERVAL = int(os.environ.get("LMS_AGGREGATION_INTERVAL", "300"))
 
+LMS_AGGREGATION_NIGHTLY_HOUR = int(os.environ.get("LMS_AGGREGATION_NIGHTLY_HOUR", "3"))
+LMS_AGGREGATION_SAFETY_LAG = int(os.environ.get("LMS_AGGREGATION_SAFETY_LAG", "60"))
+
 CELERY_BEAT_SCHEDULE = {
+    # Catch up from the watermark (ingestion also asks for a run, debounced).
     "tremplin-aggregate": {
         "task": "lms.analytics.tasks.aggregate_statements",
         "schedule": float(LMS_AGGREGATION_INTERVAL),
+    },
+    # Nightly: recompute every level from scratch, count what the incremental runs had wrong, rebuild all.
+    "tremplin-full-rebuild": {
+        "task": "lms.analytics.tasks.full_rebuild",
+        "schedule": crontab(hour=LMS_AGGREGATION_NIGHTLY_HOUR, minute=17),
     },
 }
 
