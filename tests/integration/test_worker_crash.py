@@ -1,4 +1,4 @@
-"""A worker killed in the middle of a snapshot task loses nothing: the task is delivered again and completes."""
+"""A worker killed in the middle of a snapshot task loses nothing: the task is redelivered and completes."""
 
 import signal
 import time
