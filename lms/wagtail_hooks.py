@@ -3,30 +3,40 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
-from lms.dashboards.views import CompetenceDashboardView
-from lms.services.scope import visible_collectivities
-
-
-class DashboardMenuItem(MenuItem):
-    def is_shown(self, request):
-        return visible_collectivities(request.user).exists()
+from lms.dashboards.menu import DashboardMenuItem
+from lms.dashboards.views import DashboardView, LearnersView, RulesView
 
 
 @hooks.register("register_admin_urls")
 def register_dashboard_urls():
     return [
-        path("tremplin/competences/", CompetenceDashboardView.as_view(), name="lms_dashboard_competences")
+        path(
+            "tremplin/competences/", DashboardView.as_view(panel="levels"), name="lms_dashboard_competences"
+        ),
+        path("tremplin/dashboards/learners/", LearnersView.as_view(), name="lms_dashboard_learners"),
+        path("tremplin/dashboards/<slug:panel>/", DashboardView.as_view(), name="lms_dashboard"),
+        path("tremplin/rules/", RulesView.as_view(), name="lms_dashboard_rules"),
     ]
 
 
 @hooks.register("register_admin_menu_item")
 def register_dashboard_menu_item():
     return DashboardMenuItem(
-        _("Competences"),
-        reverse("lms_dashboard_competences"),
+        _("Dashboards"),
+        reverse("lms_dashboard", args=["overview"]),
         icon_name="table",
-        name="lms-competences",
+        name="lms-dashboards",
         order=250,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_rules_menu_item():
+    return DashboardMenuItem(
+        _("How levels are computed"),
+        reverse("lms_dashboard_rules"),
+        icon_name="help",
+        name="lms-rules",
+        order=251,
     )
