@@ -148,7 +148,7 @@ def _write_rows(model, frame: pd.DataFrame, columns: list[str]) -> None:
     records = frame[columns]
     if connection.vendor == "postgresql":
         db_columns = [
-            model._meta.get_field(c.removesuffix("_id") if c.endswith("_id") else c).column for c in columns
+            model._meta.get_field(c).column for c in columns
         ]
         sql = f"COPY {model._meta.db_table} ({', '.join(db_columns)}) FROM STDIN"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
