@@ -290,5 +290,6 @@ def compute(inputs: Inputs) -> dict:
         "competences": [int(c) for c in competences],
         "areas": [int(a) for a in areas[area_starts]] if len(area_starts) else [],
         "job_profiles": job_profiles,
+        "courses": sorted({course for group in groups.values() for course in group["funnel"]}),
         "groups": groups,
     }

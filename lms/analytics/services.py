@@ -147,9 +147,7 @@ def _write_rows(model, frame: pd.DataFrame, columns: list[str]) -> None:
         return
     records = frame[columns]
     if connection.vendor == "postgresql":
-        db_columns = [
-            model._meta.get_field(c).column for c in columns
-        ]
+        db_columns = [model._meta.get_field(c).column for c in columns]
         sql = f"COPY {model._meta.db_table} ({', '.join(db_columns)}) FROM STDIN"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for row in records.itertuples(index=False, name=None):
@@ -443,12 +441,16 @@ def rebuild_snapshot(collectivity_id: int, *, now=None) -> CollectivitySnapshot:
         state = AggregationState.objects.filter(name=LEVELS_PIPELINE).first()
         watermark = state.watermark if state else 0
         data = figures.compute(collectivity_inputs(collectivity_id, upper=watermark, now=now))
-        snapshot, _ = CollectivitySnapshot.objects.update_or_create(
-            collectivity_id=collectivity_id,
-            kind=CollectivitySnapshot.Kind.FIGURES,
-            defaults={"computed_at": timezone.now(), "watermark": watermark, "data": data},
+        values = {"computed_at": timezone.now(), "watermark": watermark, "data": data}
+        existing = CollectivitySnapshot.objects.select_for_update().filter(
+            collectivity_id=collectivity_id, kind=CollectivitySnapshot.Kind.FIGURES
         )
-    return snapshot
+        # Not update_or_create: it would read (and decode) the previous, large, snapshot first.
+        if existing.update(**values):
+            return existing.defer("data").get()
+        return CollectivitySnapshot.objects.create(
+            collectivity_id=collectivity_id, kind=CollectivitySnapshot.Kind.FIGURES, **values
+        )
 
 
 def collectivities_to_refresh(touched: set[int]) -> set[int]:

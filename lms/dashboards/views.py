@@ -8,6 +8,7 @@ import csv
 import io
 
 from django.core.exceptions import PermissionDenied
+from django.db.models.fields.json import KeyTransform
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -106,16 +107,10 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         minimum = lms_settings.MIN_GROUP_SIZE
-        snapshot = CollectivitySnapshot.objects.filter(
-            collectivity=self.collectivity, kind=CollectivitySnapshot.Kind.FIGURES
-        ).first()
-        data = (
-            snapshot.data
-            if snapshot
-            else {"groups": {}, "months": [], "competences": [], "areas": [], "job_profiles": []}
-        )
+        snapshot = snapshot_meta(self.collectivity)
+        data = snapshot or {"months": [], "competences": [], "areas": [], "job_profiles": [], "courses": []}
         names = _names(data, self.panel)
-        courses = sorted({course for g in data["groups"].values() for course in g.get("funnel", {})})
+        courses = data.get("courses") or []
         filters = DashboardFilters(
             self.request.GET or None,
             collectivities=self.collectivities,
@@ -151,6 +146,9 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
         )
         if snapshot is None or not data["months"]:
             return context
+        data["groups"] = snapshot_groups(
+            snapshot["pk"], _needed_groups(self.panel, population, job_profile, data)
+        )
         group = data["groups"].get(group_key(population, job_profile))
         months = data["months"][-period:]
         if group is None or (
@@ -197,21 +195,66 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
         return context
 
 
+META_KEYS = ("months", "competences", "areas", "job_profiles", "courses")
+
+
+def snapshot_meta(collectivity) -> dict | None:
+    """The snapshot's dates and lists (months, competences…) without its groups: one small query."""
+    row = (
+        CollectivitySnapshot.objects.filter(collectivity=collectivity, kind=CollectivitySnapshot.Kind.FIGURES)
+        .annotate(**{f"meta_{key}": KeyTransform(key, "data") for key in META_KEYS})
+        .values("pk", "computed_at", "watermark", *[f"meta_{key}" for key in META_KEYS])
+        .first()
+    )
+    if row is None:
+        return None
+    return {key.removeprefix("meta_"): (value if value is not None else []) for key, value in row.items()}
+
+
+def snapshot_groups(queryset_or_pk, keys: list[str]) -> dict | list[dict]:
+    """Only the groups a page needs, extracted by the database (a snapshot holds dozens)."""
+    annotations = {
+        f"group_{i}": KeyTransform(key, KeyTransform("groups", "data")) for i, key in enumerate(keys)
+    }
+    if isinstance(queryset_or_pk, int):
+        row = (
+            CollectivitySnapshot.objects.filter(pk=queryset_or_pk)
+            .annotate(**annotations)
+            .values(*annotations)
+            .get()
+        )
+        return {key: row[f"group_{i}"] for i, key in enumerate(keys) if row[f"group_{i}"] is not None}
+    rows = queryset_or_pk.annotate(**annotations).values(*annotations, "data__competences")
+    return [
+        {
+            "competences": row["data__competences"],
+            "groups": {key: row[f"group_{i}"] for i, key in enumerate(keys) if row[f"group_{i}"]},
+        }
+        for row in rows
+    ]
+
+
+def _needed_groups(panel, population, job_profile, data) -> list[str]:
+    keys = {group_key(population, job_profile)}
+    if panel == "elected":
+        keys.add(group_key("elected_official"))
+    if panel == "gaps":
+        gap_population = population if population in ("all", "agent") else "all"
+        keys |= {group_key(gap_population, j) for j in data["job_profiles"]}
+    if panel == "consolidated":
+        keys.add(group_key())
+    return sorted(keys)
+
+
 def _consolidation_data(collectivity):
     if collectivity.kind not in CONSOLIDATING_KINDS:
         return [], []
     members = consolidation.consenting_members(collectivity)
-    member_data = list(
-        CollectivitySnapshot.objects.filter(
-            collectivity__in=members, kind=CollectivitySnapshot.Kind.FIGURES
-        ).values_list("data", flat=True)
-    )
     peers = consolidation.similar_collectivities(collectivity)
-    peer_data = list(
-        CollectivitySnapshot.objects.filter(
-            collectivity__in=peers, kind=CollectivitySnapshot.Kind.FIGURES
-        ).values_list("data", flat=True)
-    )
+    figures = CollectivitySnapshot.objects.filter(kind=CollectivitySnapshot.Kind.FIGURES)
+    keys = [group_key(p) for p in ("all", "agent", "elected_official")]
+    member_data = snapshot_groups(figures.filter(collectivity__in=members), keys)
+    peer_data = snapshot_groups(figures.filter(collectivity__in=peers), [group_key()])
     return member_data, peer_data
 
 

@@ -175,7 +175,7 @@ def test_each_panel_reads_its_snapshot_in_a_bounded_number_of_queries(
     settings.LMS_MIN_GROUP_SIZE = 1
     _login(client, hr_manager)
     client.get(f"/admin/tremplin/dashboards/{panel}/")
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         assert client.get(f"/admin/tremplin/dashboards/{panel}/").status_code == 200
 
 
