@@ -49,7 +49,10 @@ def _levels_listed(frame: pd.DataFrame, column: str, kind: str) -> pd.DataFrame:
             "statement_id": exploded["statement_id"].to_numpy(),
             "actor_name": exploded["actor_name"].to_numpy(),
             "competence_uri": details["competence"].to_numpy(),
-            "level": pd.to_numeric(details["level"], errors="coerce").to_numpy(),
+            # Only JSON integers are levels (the SQL full rebuild applies the same rule).
+            "level": details["level"]
+            .map(lambda n: n if isinstance(n, int) and not isinstance(n, bool) else np.nan)
+            .to_numpy(),
             "kind": kind,
             "source": exploded["source"].to_numpy(),
             "occurred_at": exploded["timestamp"].to_numpy(),
@@ -91,7 +94,7 @@ def extract_evidence(statements: pd.DataFrame) -> pd.DataFrame:
         return _empty(EVIDENCE_COLUMNS)
     evidence = pd.concat(frames, ignore_index=True)
     evidence["level"] = evidence["level"].astype(int)
-    return evidence.drop_duplicates(["statement_id", "competence_uri", "kind"], keep="last")[
+    return evidence.drop_duplicates(["statement_id", "competence_uri", "kind"], keep="first")[
         EVIDENCE_COLUMNS
     ].reset_index(drop=True)
 

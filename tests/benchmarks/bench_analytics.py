@@ -30,7 +30,9 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tremplin_bench_analytics")
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tremplin_bench_analytics"
+)
 STATEMENTS = int(os.environ.get("BENCH_STATEMENTS", 1_000_000))
 LEARNERS = int(os.environ.get("BENCH_LEARNERS", 20_000))
 COLLECTIVITIES = int(os.environ.get("BENCH_COLLECTIVITIES", 200))
@@ -81,7 +83,12 @@ def generate():
     kinds = ["commune"] * 7 + ["epci", "departement", "cdg"]
     Collectivity.objects.bulk_create(
         [
-            Collectivity(name=f"Collectivité {i}", slug=f"c{i}", kind=kinds[i % 10], population=rng.choice([800, 2500, 8000, 30000, 120000]))
+            Collectivity(
+                name=f"Collectivité {i}",
+                slug=f"c{i}",
+                kind=kinds[i % 10],
+                population=rng.choice([800, 2500, 8000, 30000, 120000]),
+            )
             for i in range(COLLECTIVITIES)
         ]
     )
@@ -91,14 +98,21 @@ def generate():
     for i in range(5):
         profile = JobProfile.objects.create(name=f"Métier {i}", slug=f"metier-{i}")
         JobProfileTarget.objects.bulk_create(
-            [JobProfileTarget(job_profile=profile, competence_id=pk, level=rng.randint(2, 5)) for pk, _ in rng.sample(competences, 5)]
+            [
+                JobProfileTarget(job_profile=profile, competence_id=pk, level=rng.randint(2, 5))
+                for pk, _ in rng.sample(competences, 5)
+            ]
         )
         profiles.append(profile.pk)
     User = get_user_model()
-    User.objects.bulk_create([User(username=f"u{i:05d}", password="!") for i in range(LEARNERS)], batch_size=5000)
+    User.objects.bulk_create(
+        [User(username=f"u{i:05d}", password="!") for i in range(LEARNERS)], batch_size=5000
+    )
     users = list(User.objects.order_by("pk").values_list("pk", flat=True))
     actors = [uuid.uuid4() for _ in users]
-    Learner.objects.bulk_create([Learner(user_id=u, actor_name=a) for u, a in zip(users, actors, strict=True)], batch_size=5000)
+    Learner.objects.bulk_create(
+        [Learner(user_id=u, actor_name=a) for u, a in zip(users, actors, strict=True)], batch_size=5000
+    )
     home = {}
     memberships = []
     for index, user_id in enumerate(users):
@@ -121,9 +135,16 @@ def generate():
     hr.groups.add(hr_group())
     courses = []
     for page in CoursePage.objects.all():
-        mapping = [(uri, level) for uri, level in CourseCompetence.objects.filter(page=page).values_list("competence__uri", "level")]
+        mapping = [
+            (uri, level)
+            for uri, level in CourseCompetence.objects.filter(page=page).values_list(
+                "competence__uri", "level"
+            )
+        ]
         courses.append((course_ref(page).id, mapping))
-    say(f"  people and catalogue ready: {len(users)} learners, {len(collectivity_ids)} collectivities, {len(courses)} courses")
+    say(
+        f"  people and catalogue ready: {len(users)} learners, {len(collectivity_ids)} collectivities, {len(courses)} courses"
+    )
     start = time.perf_counter()
     copy_statements(connection, rng, actors, home, collectivity_ids, courses, STATEMENTS, months=12)
     say(f"  {STATEMENTS} statements copied in {time.perf_counter() - start:.1f} s")
@@ -171,19 +192,24 @@ def copy_statements(connection, rng, actors, home, collectivity_ids, courses, co
                 if verb == v.PASSED.id and mapping:
                     object_id = course + "/quiz"
                     context["extensions"][v.EXT_VALIDATED_LEVELS] = [
-                        {"competence": uri, "level": min(8, level + month // 4 + rng.randint(0, 1))} for uri, level in mapping
+                        {"competence": uri, "level": min(8, level + month // 4 + rng.randint(0, 1))}
+                        for uri, level in mapping
                     ]
                     if rng.random() < 0.1:
                         context["extensions"][rules.EXT_EVIDENCE_SOURCE] = "pix"
                 elif verb == v.COMPLETED.id:
                     object_id = course
-                    context["contextActivities"]["other"] = [{"id": uri, "definition": {"type": v.OBJECTIVE.id}} for uri, _ in mapping]
+                    context["contextActivities"]["other"] = [
+                        {"id": uri, "definition": {"type": v.OBJECTIVE.id}} for uri, _ in mapping
+                    ]
                 elif verb == v.REGISTERED.id:
                     object_id = course
                 elif verb == "declared":
                     verb = v.COMPLETED.id
                     object_id = course + "/self-assessment"
-                    context["extensions"][v.EXT_DECLARED_LEVELS] = [{"competence": uri, "level": rng.randint(1, 6)} for uri, _ in mapping]
+                    context["extensions"][v.EXT_DECLARED_LEVELS] = [
+                        {"competence": uri, "level": rng.randint(1, 6)} for uri, _ in mapping
+                    ]
                 sid = uuid.UUID(int=rng.getrandbits(128), version=4)
                 data = {
                     "id": str(sid),
@@ -234,7 +260,11 @@ def worker(mode, ids=()):
     """Run in a fresh process, as a Celery worker would; return its last JSON line."""
     env = {**os.environ, "BENCH_ROOT": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-c", WORKER, mode, ",".join(map(str, ids))], env=env, capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-c", WORKER, mode, ",".join(map(str, ids))],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     if result.returncode:
         raise SystemExit(result.stderr)
@@ -256,7 +286,9 @@ def full_rebuild(collectivity_ids, workers=2):
     with ThreadPoolExecutor(workers) as pool:
         results = list(pool.map(lambda ids: worker("snapshots", ids), shares))
     total = time.perf_counter() - start
-    say(f"  {len(collectivity_ids)} snapshots by {workers} workers in {max(r['seconds'] for r in results):.1f} s")
+    say(
+        f"  {len(collectivity_ids)} snapshots by {workers} workers in {max(r['seconds'] for r in results):.1f} s"
+    )
     return total, max([levels["rss_mb"], *[r["rss_mb"] for r in results]])
 
 
@@ -278,7 +310,9 @@ def dashboard_times(collectivity_slug, rounds=40):
 
 
 def main():
-    say(f"Analytics benchmark — {STATEMENTS} statements, {LEARNERS} learners, {COLLECTIVITIES} collectivities, 12 months")
+    say(
+        f"Analytics benchmark — {STATEMENTS} statements, {LEARNERS} learners, {COLLECTIVITIES} collectivities, 12 months"
+    )
     create_database()
     setup_django()
     from django.db import connection
@@ -293,7 +327,9 @@ def main():
     say(f"Full rebuild: {total:.1f} s; peak worker RSS {rss:.0f} MB")
 
     rng = random.Random(11)
-    copy_statements(connection, rng, actors, home, collectivity_ids, courses, INCREMENT, months=12, recent=True)
+    copy_statements(
+        connection, rng, actors, home, collectivity_ids, courses, INCREMENT, months=12, recent=True
+    )
     connection.close()
     incremental = worker("incremental")
     say(f"Incremental absorption of {INCREMENT} statements (levels): {incremental['seconds']:.2f} s")
