@@ -18,7 +18,6 @@ import io
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -74,7 +73,6 @@ def generate():
     from courses.services import course_ref
     from lms.demo.services import build_catalogue, load_content
     from lms.models import Collectivity, Learner, Membership
-    from lms.xapi import vocabulary as v
 
     call_command("migrate", verbosity=0)
     load_shipped_frameworks()
