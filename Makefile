@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install demo serve test lint messages compilemessages bench clean
+.PHONY: install demo serve test lint messages compilemessages bench bench-analytics clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,11 @@ lint: $(STAMP)
 messages: $(STAMP)
 	@for app in lms courses competences; do (cd $$app && ../$(BIN)/django-admin makemessages -l fr --no-obsolete --add-location file); done
 
-bench: install
-	@echo "No benchmark yet: they arrive with the LRS and analytics issues (tests/benchmarks/)."
+bench: install bench-analytics
+
+# Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/tremplin_bench_analytics).
+bench-analytics: install
+	$(BIN)/python tests/benchmarks/bench_analytics.py
 
 clean:
 	rm -rf $(VENV) var

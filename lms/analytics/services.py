@@ -357,18 +357,22 @@ candidates AS (
 sourced AS (
     SELECT c.*, CASE WHEN jsonb_typeof(c.context -> 'extensions' -> %(source_ext)s) = 'string'
                       AND c.context -> 'extensions' ->> %(source_ext)s <> ''
-                     THEN left(c.context -> 'extensions' ->> %(source_ext)s, 50) ELSE %(default_source)s END AS source
+                     THEN left(c.context -> 'extensions' ->> %(source_ext)s, 50) ELSE %(default_source)s
+                         END AS source
     FROM candidates c
 ),
 listed AS (
-    SELECT s.statement_id, s.actor_name, s.timestamp, s.source, 'validated' AS kind, item.value AS item, item.ord
-    FROM sourced s, jsonb_array_elements(CASE WHEN jsonb_typeof(s.context -> 'extensions' -> %(validated_ext)s) = 'array'
+    SELECT s.statement_id, s.actor_name, s.timestamp, s.source, 'validated' AS kind, item.value AS item,
+        item.ord
+    FROM sourced s, jsonb_array_elements(CASE WHEN jsonb_typeof(s.context -> 'extensions' ->
+        %(validated_ext)s) = 'array'
                                        THEN s.context -> 'extensions' -> %(validated_ext)s ELSE '[]' END)
                     WITH ORDINALITY AS item(value, ord)
     WHERE s.verb = %(passed)s
     UNION ALL
     SELECT s.statement_id, s.actor_name, s.timestamp, s.source, 'declared', item.value, item.ord
-    FROM sourced s, jsonb_array_elements(CASE WHEN jsonb_typeof(s.context -> 'extensions' -> %(declared_ext)s) = 'array'
+    FROM sourced s, jsonb_array_elements(CASE WHEN jsonb_typeof(s.context -> 'extensions' ->
+        %(declared_ext)s) = 'array'
                                        THEN s.context -> 'extensions' -> %(declared_ext)s ELSE '[]' END)
                     WITH ORDINALITY AS item(value, ord)
 ),
@@ -386,11 +390,14 @@ levelled AS (
 exposed AS (
     SELECT DISTINCT s.statement_id, s.actor_name, comp.id AS competence_id, 0 AS level, 'exposure' AS kind,
            s.source, s.timestamp AS occurred_at
-    FROM sourced s, jsonb_array_elements(CASE WHEN jsonb_typeof(s.context -> 'contextActivities' -> 'other') = 'array'
-                                       THEN s.context -> 'contextActivities' -> 'other' ELSE '[]' END) AS item(value)
+    FROM sourced s, jsonb_array_elements(CASE WHEN jsonb_typeof(s.context -> 'contextActivities' ->
+        'other') = 'array'
+                                       THEN s.context -> 'contextActivities' -> 'other' ELSE '[]' END)
+                                           AS item(value)
     JOIN lms_competences_competence comp ON comp.uri = item.value ->> 'id'
     WHERE s.verb = %(completed)s AND jsonb_typeof(item.value) = 'object'
-      AND (item.value -> 'definition' ->> 'type' IS NULL OR item.value -> 'definition' ->> 'type' = %(objective)s)
+      AND (item.value -> 'definition' ->> 'type' IS NULL OR item.value -> 'definition' ->> 'type' =
+          %(objective)s)
 )
 SELECT * FROM levelled UNION ALL SELECT * FROM exposed
 """
@@ -402,17 +409,21 @@ WHERE e.kind IN ('validated', 'declared') AND e.level > 0
 GROUP BY 1, 2, 3, 4
 """
 _MISMATCH_SQL = """
-SELECT (SELECT count(*) FROM (SELECT actor_name, competence_id, kind, level, reached_at FROM lms_learnerlevelhistory
+SELECT (SELECT count(*) FROM (SELECT actor_name, competence_id, kind, level, reached_at FROM
+    lms_learnerlevelhistory
                               EXCEPT SELECT * FROM lms_new_history) a)
      + (SELECT count(*) FROM (SELECT * FROM lms_new_history
-                              EXCEPT SELECT actor_name, competence_id, kind, level, reached_at FROM lms_learnerlevelhistory) b)
+                              EXCEPT SELECT actor_name, competence_id, kind, level, reached_at FROM
+                                  lms_learnerlevelhistory) b)
 """
 _REPLACE_SQL = [
     # Deferred foreign-key checks of rows written earlier in the transaction would forbid TRUNCATE.
     "SET CONSTRAINTS ALL IMMEDIATE",
     "TRUNCATE lms_competenceevidence, lms_learnerlevelhistory, lms_learnercompetencelevel",
-    """INSERT INTO lms_competenceevidence (statement_id, actor_name, competence_id, level, kind, source, occurred_at)
-       SELECT statement_id, actor_name, competence_id, level, kind, source, occurred_at FROM lms_new_evidence""",
+    """INSERT INTO lms_competenceevidence (statement_id, actor_name, competence_id, level, kind, source,
+        occurred_at)
+       SELECT statement_id, actor_name, competence_id, level, kind, source, occurred_at FROM
+           lms_new_evidence""",
     """INSERT INTO lms_learnerlevelhistory (actor_name, competence_id, kind, level, reached_at)
        SELECT actor_name, competence_id, kind, level, reached_at FROM lms_new_history""",
     """INSERT INTO lms_learnercompetencelevel (actor_name, competence_id, kind, level, reached_at)
@@ -423,6 +434,37 @@ _REPLACE_SQL = [
        FROM lms_new_evidence WHERE kind = 'declared'
        ORDER BY actor_name, competence_id, occurred_at DESC, level DESC""",
 ]
+
+
+_LEVEL_TABLES = ("lms_competenceevidence", "lms_learnerlevelhistory", "lms_learnercompetencelevel")
+
+
+def _drop_indexes(cursor, tables) -> list[str]:
+    """Drop the secondary indexes and unique constraints of ``tables``; return the SQL that recreates them.
+
+    Building an index once after a bulk load is several times faster than maintaining it row by row. All of
+    this happens in the rebuild's transaction: readers never see the tables without their indexes.
+    """
+    cursor.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid::regclass::text = ANY(%s) AND contype = 'u'",
+        [list(tables)],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        [list(tables)],
+    )
+    indexes = cursor.fetchall()
+    for table, name, _definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    return [definition for _name, definition in indexes] + [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in constraints
+    ]
 
 
 def _rebuild_levels_in_postgresql(upper: int) -> int:
@@ -439,11 +481,15 @@ def _rebuild_levels_in_postgresql(upper: int) -> int:
         "default_source": rules.DEFAULT_SOURCE,
     }
     with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(_EVIDENCE_SQL, params)
         cursor.execute(_HISTORY_SQL)
         cursor.execute(_MISMATCH_SQL)
         mismatches = cursor.fetchone()[0]
+        rebuild = _drop_indexes(cursor, _LEVEL_TABLES)
         for statement in _REPLACE_SQL:
+            cursor.execute(statement)
+        for statement in rebuild:
             cursor.execute(statement)
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute("DROP TABLE lms_new_history; DROP TABLE lms_new_evidence")

@@ -141,7 +141,8 @@ def generate():
         ]
         courses.append((course_ref(page).id, mapping))
     say(
-        f"  people and catalogue ready: {len(users)} learners, {len(collectivity_ids)} collectivities, {len(courses)} courses"
+        f"  people and catalogue ready: {len(users)} learners, {len(collectivity_ids)} collectivities, "
+        f"{len(courses)} courses"
     )
     start = time.perf_counter()
     copy_statements(connection, rng, actors, home, collectivity_ids, courses, STATEMENTS, months=12)
@@ -171,14 +172,15 @@ def copy_statements(connection, rng, actors, home, collectivity_ids, courses, co
     now = datetime.now(UTC)
     buffer = io.StringIO()
     sql = (
-        "COPY lms_statement (statement_id, actor_name, verb, object_id, timestamp, stored, collectivity_id, voided, data) "
+        "COPY lms_statement (statement_id, actor_name, verb, object_id, timestamp, stored, collectivity_id, "
+        "voided, data) "
         "FROM STDIN"
     )
     chosen = rng.choices(names, weights, k=count)
     with connection.cursor() as cursor:
         raw = cursor.cursor
         with raw.copy(sql) as copy:
-            for n, verb in enumerate(chosen):
+            for verb in chosen:
                 index = rng.randrange(len(actors))
                 actor = str(actors[index])
                 course, mapping = courses[rng.randrange(len(courses))]
@@ -227,7 +229,8 @@ def floor_group_by():
     with connection.cursor() as cursor:
         start = time.perf_counter()
         cursor.execute(
-            "SELECT collectivity_id, verb, date_trunc('month', timestamp), count(*) FROM lms_statement GROUP BY 1, 2, 3"
+            "SELECT collectivity_id, verb, date_trunc('month', timestamp), count(*) "
+            "FROM lms_statement GROUP BY 1, 2, 3"
         )
         cursor.fetchall()
         return time.perf_counter() - start
@@ -250,7 +253,8 @@ elif mode == "incremental":
     print(json.dumps({"touched": sorted(touched)}))
 for pk in ids:
     services.rebuild_snapshot(pk)
-print(json.dumps({"seconds": time.perf_counter() - start, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": time.perf_counter() - start, "rss_mb": rss}))
 """
 
 
@@ -285,7 +289,8 @@ def full_rebuild(collectivity_ids, workers=2):
         results = list(pool.map(lambda ids: worker("snapshots", ids), shares))
     total = time.perf_counter() - start
     say(
-        f"  {len(collectivity_ids)} snapshots by {workers} workers in {max(r['seconds'] for r in results):.1f} s"
+        f"  {len(collectivity_ids)} snapshots by {workers} workers "
+        f"in {max(r['seconds'] for r in results):.1f} s"
     )
     return total, max([levels["rss_mb"], *[r["rss_mb"] for r in results]])
 
@@ -309,7 +314,8 @@ def dashboard_times(collectivity_slug, rounds=40):
 
 def main():
     say(
-        f"Analytics benchmark — {STATEMENTS} statements, {LEARNERS} learners, {COLLECTIVITIES} collectivities, 12 months"
+        f"Analytics benchmark — {STATEMENTS} statements, {LEARNERS} learners, "
+        f"{COLLECTIVITIES} collectivities, 12 months"
     )
     create_database()
     setup_django()

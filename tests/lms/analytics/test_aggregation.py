@@ -119,8 +119,8 @@ def test_watermark_waits_for_a_transaction_still_in_flight_on_postgresql(framewo
     with psycopg.connect(database_url()) as other:  # takes the next seq and does not commit yet
         row = statement("b", v.EXPERIENCED.id)
         other.execute(
-            "INSERT INTO lms_statement (statement_id, actor_name, verb, object_id, timestamp, stored, voided, data)"
-            " VALUES (%s, 'b', %s, 'x', now(), now(), false, '{}')",
+            "INSERT INTO lms_statement (statement_id, actor_name, verb, object_id, timestamp, stored, "
+            "voided, data) VALUES (%s, 'b', %s, 'x', now(), now(), false, '{}')",
             [row.statement_id, v.EXPERIENCED.id],
         )
         Statement.objects.bulk_create([statement("c", v.EXPERIENCED.id)])
@@ -150,3 +150,12 @@ def test_full_rebuild_repairs_and_counts_a_wrong_history(passed):
 def test_aggregate_command_processes_and_rebuilds(passed, commune):
     call_command("lms_aggregate")
     assert CollectivitySnapshot.objects.filter(collectivity=commune, kind="figures").exists()
+
+
+def test_aggregate_command_full_rebuild_reports_the_differences(passed, commune):
+    from io import StringIO
+
+    services.process_new_statements()
+    output = StringIO()
+    call_command("lms_aggregate", "--full", stdout=output)
+    assert AggregationState.objects.get().checked_at is not None
