@@ -259,14 +259,93 @@ def process_new_statements() -> set[int]:
             )
             touched |= set(targets.values_list("actor_name", flat=True))
             targets.delete()
-        if touched:
+        if new_voids:
+            # A cancelled statement can lower a level or move a date: recompute those learners fully.
             _replace_levels(touched, _stored_evidence(touched))
+        else:
+            touched = _merge_levels(evidence)
         collectivities = set(
             window.exclude(collectivity=None).values_list("collectivity_id", flat=True).distinct()
         )
         state.watermark = upper
         state.save(update_fields=["watermark", "updated_at"])
     return collectivities | _collectivities_of(touched)
+
+
+_HISTORY_KEYS = ["actor_name", "competence_id", "kind", "level"]
+
+
+def _for_pairs(model, pairs: pd.DataFrame, columns: list[str], **filters) -> pd.DataFrame:
+    """Rows of ``model`` for the given (actor_name, competence_id) pairs only."""
+    queryset = model.objects.filter(**filters)
+    if connection.vendor == "postgresql":
+        table = model._meta.db_table
+        queryset = queryset.extra(
+            where=[
+                f"({table}.actor_name, {table}.competence_id) IN "
+                "(SELECT * FROM unnest(%s::varchar[], %s::int[]))"
+            ],
+            params=[pairs["actor_name"].tolist(), pairs["competence_id"].astype(int).tolist()],
+        )
+        return _frame(queryset, columns)
+    frame = _frame(queryset.filter(actor_name__in=pairs["actor_name"].unique().tolist()), columns)
+    return frame.merge(pairs, on=["actor_name", "competence_id"])
+
+
+def _utc(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    return frame.assign(**{column: pd.to_datetime(frame[column], utc=True)})
+
+
+def _merge_levels(evidence: pd.DataFrame) -> set[str]:
+    """Fold new evidence (no cancellation among it) into the stored history and levels.
+
+    The history is a minimum over evidence, so the history of old ∪ new evidence is the row-wise minimum
+    of the stored history and the history of the new evidence: only the touched (learner, competence)
+    pairs are read and only the rows that change are written.
+
+    Returns:
+        The actor names whose levels or dates changed.
+    """
+    levelled = evidence[evidence["kind"].isin(LEVEL_KINDS)]
+    if levelled.empty:
+        return set()
+    levelled = _utc(levelled, "occurred_at")
+    pairs = levelled[["actor_name", "competence_id"]].drop_duplicates()
+    stored = _utc(_for_pairs(LearnerLevelHistory, pairs, pipeline.HISTORY_COLUMNS), "reached_at")
+    merged = (
+        pd.concat([stored, pipeline.level_history(levelled)], ignore_index=True)
+        .groupby(_HISTORY_KEYS, as_index=False)["reached_at"]
+        .min()
+    )
+    compared = merged.merge(stored, on=_HISTORY_KEYS, how="left", suffixes=("", "_stored"))
+    changed = compared[
+        compared["reached_at_stored"].isna() | (compared["reached_at"] < compared["reached_at_stored"])
+    ]
+    LearnerLevelHistory.objects.bulk_create(
+        [LearnerLevelHistory(**row) for row in changed[pipeline.HISTORY_COLUMNS].to_dict("records")],
+        update_conflicts=True,
+        unique_fields=["actor_name", "competence", "kind", "level"],
+        update_fields=["reached_at"],
+        batch_size=2000,
+    )
+    declared = _for_pairs(
+        LearnerCompetenceLevel,
+        pairs,
+        ["actor_name", "competence_id", "kind", "level", "reached_at"],
+        kind="declared",
+    ).rename(columns={"reached_at": "occurred_at"})
+    declared = pd.concat(
+        [_utc(declared, "occurred_at"), levelled[levelled["kind"] == "declared"]], ignore_index=True
+    )
+    levels = pipeline.current_levels(merged, declared)
+    LearnerCompetenceLevel.objects.bulk_create(
+        [LearnerCompetenceLevel(**row) for row in levels[pipeline.LEVEL_COLUMNS].to_dict("records")],
+        update_conflicts=True,
+        unique_fields=["actor_name", "competence", "kind"],
+        update_fields=["level", "reached_at"],
+        batch_size=2000,
+    )
+    return set(changed["actor_name"]) | set(levelled.loc[levelled["kind"] == "declared", "actor_name"])
 
 
 def _uuid(value):
@@ -417,8 +496,6 @@ SELECT (SELECT count(*) FROM (SELECT actor_name, competence_id, kind, level, rea
                                   lms_learnerlevelhistory) b)
 """
 _REPLACE_SQL = [
-    # Deferred foreign-key checks of rows written earlier in the transaction would forbid TRUNCATE.
-    "SET CONSTRAINTS ALL IMMEDIATE",
     "TRUNCATE lms_competenceevidence, lms_learnerlevelhistory, lms_learnercompetencelevel",
     """INSERT INTO lms_competenceevidence (statement_id, actor_name, competence_id, level, kind, source,
         occurred_at)
@@ -486,6 +563,8 @@ def _rebuild_levels_in_postgresql(upper: int) -> int:
         cursor.execute(_HISTORY_SQL)
         cursor.execute(_MISMATCH_SQL)
         mismatches = cursor.fetchone()[0]
+        # Deferred foreign-key checks of rows written earlier in the transaction would forbid the DDL.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         rebuild = _drop_indexes(cursor, _LEVEL_TABLES)
         for statement in _REPLACE_SQL:
             cursor.execute(statement)
