@@ -317,6 +317,11 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        own = Membership.objects.filter(
+            user=self.request.user, collectivity=self.collectivity, role=Membership.Role.HR_MANAGER
+        )
+        if not own.exists():
+            raise PermissionDenied  # people, not figures: only the collectivity's own HR managers
         try:
             competence = Competence.objects.get(pk=int(self.request.GET.get("competence", "")))
             level = int(self.request.GET.get("level", ""))
@@ -344,6 +349,9 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
             ).values_list("actor_name", "level")
         )
         actors = sorted(actor for actor in people if levels.get(actor, 0) == level)
+        if 0 < len(actors) < lms_settings.MIN_GROUP_SIZE:
+            actors = []  # the figure is hidden on the dashboard: so is the list behind it
+            context["hidden"] = True
         description = (
             f"competence={competence.pk} level={level} population={population} job_profile={job_profile}"
         )
@@ -353,6 +361,7 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
             competence=competence,
             level=level,
             learners=sorted(people[actor][1] for actor in actors),
+            min_group_size=lms_settings.MIN_GROUP_SIZE,
         )
         return context
 

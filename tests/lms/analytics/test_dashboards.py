@@ -204,3 +204,25 @@ def test_epci_sees_a_benchmark_against_similar_collectivities_only_with_enough_p
         services.rebuild_snapshot(collectivity.pk)
     page = _login(client, manager).get("/admin/tremplin/dashboards/consolidated/").content.decode()
     assert "benchmark-heading" in page and "CC 0" not in page
+
+
+def test_drill_down_hides_a_list_smaller_than_the_minimum(
+    client, settings, passed, hr_manager, agent, commune
+):
+    settings.LMS_MIN_GROUP_SIZE = 2
+    from competences.models import Competence
+
+    competence = Competence.objects.get(framework__slug="crcn", code="4.2")
+    page = _login(client, hr_manager).get(
+        "/admin/tremplin/dashboards/learners/",
+        {"competence": competence.pk, "level": 3, "collectivity": commune.slug},
+    )
+    assert agent.username not in page.content.decode()
+
+
+def test_a_platform_administrator_without_membership_cannot_drill_down(client, admin_user, passed, commune):
+    client.force_login(admin_user)
+    response = client.get(
+        "/admin/tremplin/dashboards/learners/", {"competence": 1, "level": 0, "collectivity": commune.slug}
+    )
+    assert response.status_code in (302, 403)
