@@ -12,8 +12,11 @@ app.autodiscover_tasks(["lms.analytics"])
 
 # Integration tests: redeliver the unacknowledged task of a killed worker quickly.
 if os.environ.get("TEST_CELERY_VISIBILITY_TIMEOUT"):
+    timeout = float(os.environ["TEST_CELERY_VISIBILITY_TIMEOUT"])
+    # The restore mutex too: a worker killed while holding it would otherwise block restores for 5 minutes.
     app.conf.broker_transport_options = {
-        "visibility_timeout": float(os.environ["TEST_CELERY_VISIBILITY_TIMEOUT"])
+        "visibility_timeout": timeout,
+        "unacked_mutex_expire": int(timeout) + 2,
     }
 
 # Integration tests: hold the first snapshot computation (marker file written) so a test can kill the worker.

@@ -13,7 +13,7 @@ from tests.lms.analytics.helpers import statement
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def wait_for(predicate, timeout=90.0):
+def wait_for(predicate, timeout=150.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
