@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install demo serve test test-browser lint messages compilemessages bench bench-ingest bench-onboarding clean
+.PHONY: install demo serve test test-browser lint messages compilemessages bench bench-ingest bench-onboarding bench-analytics clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ lint: $(STAMP)
 messages: $(STAMP)
 	@for app in lms courses competences; do (cd $$app && ../$(BIN)/django-admin makemessages -l fr --no-obsolete --add-location file); done
 
-bench: bench-ingest bench-onboarding
+bench: bench-ingest bench-onboarding bench-analytics
 
 # LRS ingestion: gunicorn on a dedicated PostgreSQL database (BENCH_DATABASE_URL: server + maintenance db).
 bench-ingest: install
@@ -48,6 +48,11 @@ bench-ingest: install
 
 bench-onboarding: install
 	$(BIN)/python tests/benchmarks/bench_onboarding.py
+
+
+# Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/tremplin_bench_analytics).
+bench-analytics: install
+	$(BIN)/python tests/benchmarks/bench_analytics.py
 
 clean:
 	rm -rf $(VENV) var

@@ -1,4 +1,5 @@
-"""Registers Tremplin's admin views and menus, defined in ``lms.dashboards`` and ``lms.xapi.viewsets``."""
+"""Registers Tremplin's admin views, viewsets and menu items; they are defined in ``lms.dashboards``,
+``lms.imports``, ``lms.onboarding``, ``lms.viewsets`` and ``lms.xapi.viewsets``."""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -6,23 +7,35 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
-from lms.dashboards.views import CompetenceDashboardView
+from lms.dashboards.menu import DashboardMenuItem
+from lms.dashboards.views import DashboardView, LearnersView, RulesView
 from lms.imports.views import PixImportView
 from lms.onboarding.views import ImportView
-from lms.services.scope import managed_collectivities, visible_collectivities
+from lms.services.scope import managed_collectivities
 from lms.viewsets import PERMISSION_POLICIES, OrganisationViewSetGroup
 from lms.xapi.viewsets import LrsViewSetGroup
 
 
-class DashboardMenuItem(MenuItem):
+class ManagerMenuItem(MenuItem):
+    """Shown to the HR managers of at least one collectivity (who may see its people)."""
+
     def is_shown(self, request):
-        return visible_collectivities(request.user).exists()
+        return managed_collectivities(request.user).exists()
+
+
+for _model, _policy in PERMISSION_POLICIES:
+    register_permission_policy(_model, _policy)
 
 
 @hooks.register("register_admin_urls")
-def register_dashboard_urls():
+def register_admin_urls():
     return [
-        path("tremplin/competences/", CompetenceDashboardView.as_view(), name="lms_dashboard_competences"),
+        path(
+            "tremplin/competences/", DashboardView.as_view(panel="levels"), name="lms_dashboard_competences"
+        ),
+        path("tremplin/dashboards/learners/", LearnersView.as_view(), name="lms_dashboard_learners"),
+        path("tremplin/dashboards/<slug:panel>/", DashboardView.as_view(), name="lms_dashboard"),
+        path("tremplin/rules/", RulesView.as_view(), name="lms_dashboard_rules"),
         path("tremplin/import-pix/", PixImportView.as_view(), name="lms_import_pix"),
         path("tremplin/import/", ImportView.as_view(), name="lms_onboarding_import"),
     ]
@@ -33,20 +46,36 @@ def register_lrs_viewsets():
     return LrsViewSetGroup()
 
 
+@hooks.register("register_admin_viewset")
+def register_organisation_viewsets():
+    return OrganisationViewSetGroup()
+
+
 @hooks.register("register_admin_menu_item")
 def register_dashboard_menu_item():
     return DashboardMenuItem(
-        _("Competences"),
-        reverse("lms_dashboard_competences"),
+        _("Dashboards"),
+        reverse("lms_dashboard", args=["overview"]),
         icon_name="table",
-        name="lms-competences",
+        name="lms-dashboards",
         order=250,
     )
 
 
 @hooks.register("register_admin_menu_item")
-def register_pix_import_menu_item():
+def register_rules_menu_item():
     return DashboardMenuItem(
+        _("How levels are computed"),
+        reverse("lms_dashboard_rules"),
+        icon_name="help",
+        name="lms-rules",
+        order=251,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_pix_import_menu_item():
+    return ManagerMenuItem(
         _("Import Pix results"),
         reverse("lms_import_pix"),
         icon_name="upload",
@@ -55,22 +84,8 @@ def register_pix_import_menu_item():
     )
 
 
-for _model, _policy in PERMISSION_POLICIES:
-    register_permission_policy(_model, _policy)
-
-
-@hooks.register("register_admin_viewset")
-def register_organisation_viewsets():
-    return OrganisationViewSetGroup()
-
-
-class ImportMenuItem(MenuItem):
-    def is_shown(self, request):
-        return managed_collectivities(request.user).exists()
-
-
 @hooks.register("register_admin_menu_item")
 def register_import_menu_item():
-    return ImportMenuItem(
+    return ManagerMenuItem(
         _("Import agents"), reverse("lms_onboarding_import"), icon_name="upload", name="lms-import", order=270
     )

@@ -1,93 +1,187 @@
-"""Aggregation services: read the statement store after the watermark, write levels and snapshots."""
+"""Aggregation services: statements after the watermark → evidence → level history → snapshots.
 
+They own their transactions; the Celery tasks (:mod:`lms.analytics.tasks`) only call them.
+
+The watermark and the PostgreSQL gap. ``Statement.seq`` comes from a sequence: a transaction that took
+``seq = 10`` may commit after another one that took ``seq = 11``. An incremental run that saw 11 and moved the
+watermark past it would skip 10 for ever. So the watermark never moves past a *recent* hole in the
+sequence: a missing ``seq`` whose following row was stored less than ``LMS_AGGREGATION_SAFETY_LAG`` seconds
+ago, while a writing transaction that started before that row is still open (``pg_stat_activity``), is
+presumed to be that transaction's, and the rows after it wait (at most the lag) with the watermark below
+the hole. An older hole is a rolled-back transaction and is passed. A transaction open for
+longer than the lag is caught by the nightly full rebuild, which recomputes everything from the statement
+store and counts what differed.
+"""
+
+import logging
 import uuid
+from datetime import timedelta
 
 import pandas as pd
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from competences.models import Competence
+from lms.conf import lms_settings
 from lms.models import (
     AggregationState,
     Collectivity,
     CollectivitySnapshot,
     CompetenceEvidence,
-    Learner,
+    EvidenceKind,
     LearnerCompetenceLevel,
+    LearnerLevelHistory,
     Membership,
+    PendingRun,
     Statement,
 )
 from lms.xapi import vocabulary as v
 
-from . import pipeline
+from . import figures, pipeline, rules
+
+logger = logging.getLogger(__name__)
 
 LEVELS_PIPELINE = "levels"
-BATCH_SIZE = 20_000
+BATCH_SIZE = 50_000
+LEVEL_KINDS = (EvidenceKind.VALIDATED.value, EvidenceKind.DECLARED.value)
+
+_EXTENSIONS = "data__context__extensions__"
+#: Statement columns read by the pipeline; the JSON paths are extracted by the database.
+_STATEMENT_FIELDS = {
+    "seq": "seq",
+    "statement_id": "statement_id",
+    "actor_name": "actor_name",
+    "verb": "verb",
+    "timestamp": "timestamp",
+    "validated": _EXTENSIONS + v.EXT_VALIDATED_LEVELS,
+    "declared": _EXTENSIONS + v.EXT_DECLARED_LEVELS,
+    "source": _EXTENSIONS + rules.EXT_EVIDENCE_SOURCE,
+    "objectives": "data__context__contextActivities__other",
+}
 
 
 def _frame(queryset, columns) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(queryset.values_list(*columns)), columns=columns)
 
 
-@transaction.atomic
-def process_new_statements() -> set[int]:
-    """Turn the statements stored after the watermark into evidence and learner levels.
+def _evidence_statements(queryset):
+    """Statements that may carry evidence under :data:`rules.RULES`, minus voided ones."""
+    return queryset.filter(voided=False).filter(
+        Q(verb__in=[v.PASSED.id, v.COMPLETED.id])
+        | Q(**{_EXTENSIONS + v.EXT_DECLARED_LEVELS + "__isnull": False})
+    )
 
-    Idempotent: evidence is unique per (statement, competence) and levels only go up, so running it
-    again, or from a watermark of zero, changes nothing.
 
-    Returns:
-        The ids of the collectivities whose learners' levels changed.
+def _statement_frame(queryset) -> pd.DataFrame:
+    rows = list(queryset.values_list(*_STATEMENT_FIELDS.values()))
+    return pd.DataFrame.from_records(rows, columns=list(_STATEMENT_FIELDS))
+
+
+def voided_statement_ids() -> set[str]:
+    """Return the ids of the statements cancelled by a ``voided`` statement (compared as strings)."""
+    return {
+        str(target).lower()
+        for target in Statement.objects.filter(verb=rules.VOIDED).values_list("object_id", flat=True)
+    }
+
+
+def safe_upper_bound(watermark: int, *, now=None) -> int:
+    """Return the highest ``seq`` the watermark may move to (see the module docstring).
+
+    Args:
+        watermark: the current watermark.
+        now: the current time (for tests).
     """
-    state, _ = AggregationState.objects.select_for_update().get_or_create(name=LEVELS_PIPELINE)
-    upper = Statement.objects.aggregate(top=Max("seq"))["top"] or 0
-    touched_actors: set[str] = set()
-    start = state.watermark
-    while start < upper:
-        end = min(start + BATCH_SIZE, upper)
-        statements = _frame(
-            Statement.objects.filter(seq__gt=start, seq__lte=end, verb=v.PASSED.id, voided=False),
-            ["statement_id", "actor_name", "verb", "timestamp", "data"],
+    top = Statement.objects.filter(seq__gt=watermark).aggregate(top=Max("seq"))["top"]
+    if top is None:
+        return watermark
+    now = now or timezone.now()
+    recent = sorted(
+        Statement.objects.filter(
+            seq__gt=watermark, stored__gte=now - timedelta(seconds=lms_settings.AGGREGATION_SAFETY_LAG)
+        ).values_list("seq", flat=True)
+    )
+    if not recent:
+        return top
+    before = {seq - 1 for seq in recent if seq - 1 > watermark}
+    present = set(recent) | set(Statement.objects.filter(seq__in=before).values_list("seq", flat=True))
+    stored = dict(Statement.objects.filter(seq__in=recent).values_list("seq", "stored"))
+    for seq in recent:
+        hole = seq - 1
+        if hole > watermark and hole not in present and _hole_may_fill(stored[seq]):
+            return max(watermark, hole - 1)
+    return top
+
+
+def _hole_may_fill(successor_stored) -> bool:
+    """Whether a missing ``seq`` may still be committed by a transaction in flight.
+
+    On PostgreSQL: only if another transaction that has written something (it has an xid) started before
+    the row after the hole was stored (one second of slack for clocks). Otherwise the hole is a rollback and
+    nothing waits. Elsewhere (SQLite: one writer at a time) a recent hole is presumed in flight, to be safe.
+    """
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL AND xact_start <= %s)",
+            [successor_stored + timedelta(seconds=1)],
         )
-        touched_actors |= _absorb(statements)
-        start = end
-    state.watermark = upper
-    state.save(update_fields=["watermark", "updated_at"])
-    if not touched_actors:
-        return set()
-    # Statements posted to the LRS by other tools may name actors that are not Tremplin learners (not UUIDs).
-    learner_actors = [actor for actor in touched_actors if _is_uuid(actor)]
-    return set(
-        Membership.objects.filter(
-            user__lms_learner__actor_name__in=learner_actors, role__in=Membership.LEARNER_ROLES
-        ).values_list("collectivity_id", flat=True)
+        return cursor.fetchone()[0]
+
+
+def _competence_ids() -> dict[str, int]:
+    return dict(Competence.objects.values_list("uri", "pk"))
+
+
+def _with_competence_ids(evidence: pd.DataFrame, competence_ids: dict[str, int]) -> pd.DataFrame:
+    evidence = evidence.assign(competence_id=evidence["competence_uri"].map(competence_ids))
+    evidence = evidence.dropna(subset=["competence_id"])
+    return evidence.astype({"competence_id": int, "level": int})
+
+
+def _read_evidence(queryset, voided: set[str], competence_ids: dict[str, int]) -> pd.DataFrame:
+    """Read the statements of ``queryset`` in batches of ``seq`` and return their evidence."""
+    frames, last = [], 0
+    while True:
+        batch = _statement_frame(
+            _evidence_statements(queryset.filter(seq__gt=last)).order_by("seq")[:BATCH_SIZE]
+        )
+        if batch.empty:
+            break
+        last = int(batch["seq"].max())
+        if voided:
+            batch = batch[~batch["statement_id"].astype(str).str.lower().isin(voided)]
+        frames.append(pipeline.extract_evidence(batch))
+        if len(batch) < BATCH_SIZE:
+            break
+    evidence = pd.concat(frames, ignore_index=True) if frames else pipeline._empty(pipeline.EVIDENCE_COLUMNS)
+    return _with_competence_ids(evidence, competence_ids)
+
+
+def _write_rows(model, frame: pd.DataFrame, columns: list[str]) -> None:
+    """Insert rows fast: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere."""
+    if frame.empty:
+        return
+    records = frame[columns]
+    if connection.vendor == "postgresql":
+        db_columns = [model._meta.get_field(c).column for c in columns]
+        sql = f"COPY {model._meta.db_table} ({', '.join(db_columns)}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in records.itertuples(index=False, name=None):
+                copy.write_row(row)
+        return
+    model.objects.bulk_create(
+        [model(**dict(zip(columns, row, strict=True))) for row in records.itertuples(index=False, name=None)],
+        batch_size=2000,
     )
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
-
-
-def _absorb(statements: pd.DataFrame) -> set[str]:
-    if statements.empty:
-        return set()
-    evidence = pipeline.extract_evidence(statements)
+def _store_evidence(evidence: pd.DataFrame) -> None:
     if evidence.empty:
-        return set()
-    competence_ids = dict(
-        Competence.objects.filter(uri__in=evidence["competence_uri"].unique().tolist()).values_list(
-            "uri", "pk"
-        )
-    )
-    evidence = evidence.assign(competence_id=evidence["competence_uri"].map(competence_ids)).dropna(
-        subset=["competence_id"]
-    )
-    evidence["competence_id"] = evidence["competence_id"].astype(int)
+        return
     CompetenceEvidence.objects.bulk_create(
         [
             CompetenceEvidence(
@@ -95,65 +189,567 @@ def _absorb(statements: pd.DataFrame) -> set[str]:
                 actor_name=row.actor_name,
                 competence_id=row.competence_id,
                 level=row.level,
+                kind=row.kind,
+                source=row.source,
                 occurred_at=row.occurred_at,
             )
             for row in evidence.itertuples(index=False)
         ],
         ignore_conflicts=True,
+        batch_size=2000,
     )
-    candidates = pipeline.highest_levels(evidence)
-    actors = candidates["actor_name"].unique().tolist()
-    current = _frame(LearnerCompetenceLevel.objects.filter(actor_name__in=actors), pipeline.LEVEL_COLUMNS)
-    updates = pipeline.levels_to_update(current, candidates)
-    LearnerCompetenceLevel.objects.bulk_create(
-        [LearnerCompetenceLevel(**record) for record in updates.to_dict("records")],
+
+
+def _stored_evidence(actors) -> pd.DataFrame:
+    queryset = CompetenceEvidence.objects.filter(kind__in=LEVEL_KINDS)
+    if actors is not None:
+        queryset = queryset.filter(actor_name__in=list(actors))
+    return _frame(queryset, ["actor_name", "competence_id", "kind", "level", "occurred_at"])
+
+
+def _replace_levels(actors: set[str], evidence: pd.DataFrame) -> None:
+    """Replace the history and current levels of ``actors`` by those computed from ``evidence``."""
+    history = pipeline.level_history(evidence)
+    levels = pipeline.current_levels(history, evidence)
+    actor_list = list(actors)
+    for start in range(0, len(actor_list), 5000):
+        chunk = actor_list[start : start + 5000]
+        LearnerLevelHistory.objects.filter(actor_name__in=chunk).delete()
+        LearnerCompetenceLevel.objects.filter(actor_name__in=chunk).delete()
+    _write_rows(LearnerLevelHistory, history, pipeline.HISTORY_COLUMNS)
+    _write_rows(LearnerCompetenceLevel, levels, pipeline.LEVEL_COLUMNS)
+
+
+def _collectivities_of(actors: set[str]) -> set[int]:
+    # Actors from outside (an LRS client) may have names that are not Tremplin learners' UUIDs.
+    learners = [u for u in map(_uuid, actors) if u is not None]
+    if not learners:
+        return set()
+    return set(
+        Membership.objects.filter(
+            user__lms_learner__actor_name__in=learners, role__in=Membership.LEARNER_ROLES
+        ).values_list("collectivity_id", flat=True)
+    )
+
+
+def process_new_statements() -> set[int]:
+    """Turn the statements stored after the watermark into evidence, level history and current levels.
+
+    Idempotent: evidence is unique per (statement, competence, kind) and the levels of every touched
+    learner are recomputed from all their evidence, so running it again, or from a watermark of zero,
+    gives the same rows as :func:`rebuild_levels`.
+
+    Returns:
+        The ids of the collectivities whose figures may have changed: those the new statements are
+        attributed to, and those of the learners whose levels changed.
+    """
+    with transaction.atomic():
+        state, _ = AggregationState.objects.select_for_update().get_or_create(name=LEVELS_PIPELINE)
+        upper = safe_upper_bound(state.watermark)
+        window = Statement.objects.filter(seq__gt=state.watermark, seq__lte=upper)
+        new_voids = list(window.filter(verb=rules.VOIDED).values_list("object_id", flat=True))
+        voided = voided_statement_ids() if new_voids or window.exists() else set()
+        competence_ids = _competence_ids()
+        evidence = _read_evidence(window, voided, competence_ids)
+        _store_evidence(evidence)
+        touched = set(evidence["actor_name"])
+        if new_voids:
+            targets = CompetenceEvidence.objects.filter(
+                statement_id__in=[_uuid(t) for t in new_voids if _uuid(t)]
+            )
+            touched |= set(targets.values_list("actor_name", flat=True))
+            targets.delete()
+        if new_voids:
+            # A cancelled statement can lower a level or move a date: recompute those learners fully.
+            _replace_levels(touched, _stored_evidence(touched))
+        else:
+            touched = _merge_levels(evidence)
+        collectivities = set(
+            window.exclude(collectivity=None).values_list("collectivity_id", flat=True).distinct()
+        )
+        state.watermark = upper
+        state.save(update_fields=["watermark", "updated_at"])
+    return collectivities | _collectivities_of(touched)
+
+
+_HISTORY_KEYS = ["actor_name", "competence_id", "kind", "level"]
+
+
+def _for_pairs(model, pairs: pd.DataFrame, columns: list[str], **filters) -> pd.DataFrame:
+    """Rows of ``model`` for the given (actor_name, competence_id) pairs only."""
+    queryset = model.objects.filter(**filters)
+    if connection.vendor == "postgresql":
+        table = model._meta.db_table
+        queryset = queryset.extra(
+            where=[
+                f"({table}.actor_name, {table}.competence_id) IN "
+                "(SELECT * FROM unnest(%s::varchar[], %s::int[]))"
+            ],
+            params=[pairs["actor_name"].tolist(), pairs["competence_id"].astype(int).tolist()],
+        )
+        return _frame(queryset, columns)
+    frame = _frame(queryset.filter(actor_name__in=pairs["actor_name"].unique().tolist()), columns)
+    return frame.merge(pairs, on=["actor_name", "competence_id"])
+
+
+def _utc(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    return frame.assign(**{column: pd.to_datetime(frame[column], utc=True)})
+
+
+def _merge_levels(evidence: pd.DataFrame) -> set[str]:
+    """Fold new evidence (no cancellation among it) into the stored history and levels.
+
+    The history is a minimum over evidence, so the history of old ∪ new evidence is the row-wise minimum
+    of the stored history and the history of the new evidence: only the touched (learner, competence)
+    pairs are read and only the rows that change are written.
+
+    Returns:
+        The actor names whose levels or dates changed.
+    """
+    levelled = evidence[evidence["kind"].isin(LEVEL_KINDS)]
+    if levelled.empty:
+        return set()
+    levelled = _utc(levelled, "occurred_at")
+    pairs = levelled[["actor_name", "competence_id"]].drop_duplicates()
+    stored = _utc(_for_pairs(LearnerLevelHistory, pairs, pipeline.HISTORY_COLUMNS), "reached_at")
+    merged = (
+        pd.concat([stored, pipeline.level_history(levelled)], ignore_index=True)
+        .groupby(_HISTORY_KEYS, as_index=False)["reached_at"]
+        .min()
+    )
+    compared = merged.merge(stored, on=_HISTORY_KEYS, how="left", suffixes=("", "_stored"))
+    changed = compared[
+        compared["reached_at_stored"].isna() | (compared["reached_at"] < compared["reached_at_stored"])
+    ]
+    LearnerLevelHistory.objects.bulk_create(
+        [LearnerLevelHistory(**row) for row in changed[pipeline.HISTORY_COLUMNS].to_dict("records")],
         update_conflicts=True,
-        unique_fields=["actor_name", "competence"],
-        update_fields=["level", "reached_at"],
+        unique_fields=["actor_name", "competence", "kind", "level"],
+        update_fields=["reached_at"],
+        batch_size=2000,
     )
-    return set(updates["actor_name"])
+    declared = _for_pairs(
+        LearnerCompetenceLevel,
+        pairs,
+        ["actor_name", "competence_id", "kind", "level", "reached_at"],
+        kind="declared",
+    ).rename(columns={"reached_at": "occurred_at"})
+    declared = pd.concat(
+        [_utc(declared, "occurred_at"), levelled[levelled["kind"] == "declared"]], ignore_index=True
+    )
+    levels = pipeline.current_levels(merged, declared)
+    LearnerCompetenceLevel.objects.bulk_create(
+        [LearnerCompetenceLevel(**row) for row in levels[pipeline.LEVEL_COLUMNS].to_dict("records")],
+        update_conflicts=True,
+        unique_fields=["actor_name", "competence", "kind"],
+        update_fields=["level", "reached_at"],
+        batch_size=2000,
+    )
+    return set(changed["actor_name"]) | set(levelled.loc[levelled["kind"] == "declared", "actor_name"])
+
+
+def _uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _table_frame(model, columns) -> pd.DataFrame:
+    return _frame(model.objects.all(), columns)
+
+
+def _difference(stored: pd.DataFrame, computed: pd.DataFrame, keys: list[str]) -> int:
+    """Count rows present on one side only (comparing every column)."""
+    if stored.empty and computed.empty:
+        return 0
+    stored = stored[keys].astype(str)
+    computed = computed[keys].astype(str)
+    merged = stored.merge(computed, how="outer", indicator=True)
+    return int((merged["_merge"] != "both").sum())
+
+
+def rebuild_levels() -> int:
+    """Recompute evidence, history and levels from the whole statement store; check the stored rows.
+
+    The nightly consistency check: what the incremental runs stored is compared with what a full
+    computation gives, the difference is logged and recorded on the ``levels`` state, and the full
+    computation replaces it.
+
+    Returns:
+        The number of rows that differed (0 when the incremental path was right).
+    """
+    with transaction.atomic():
+        state, _ = AggregationState.objects.select_for_update().get_or_create(name=LEVELS_PIPELINE)
+        upper = safe_upper_bound(0)
+        if connection.vendor == "postgresql":
+            mismatches = _rebuild_levels_in_postgresql(upper)
+        else:
+            mismatches = _rebuild_levels_with_pandas(upper)
+        state.watermark = upper
+        state.checked_at = timezone.now()
+        state.mismatches = mismatches
+        state.save()
+    if mismatches:
+        logger.warning(
+            "Full rebuild: %d level-history rows differed from the incremental results.", mismatches
+        )
+    return mismatches
+
+
+def _rebuild_levels_with_pandas(upper: int) -> int:
+    """The full rebuild with the pandas steps (SQLite, the embedded default)."""
+    competence_ids = _competence_ids()
+    evidence = _read_evidence(
+        Statement.objects.filter(seq__lte=upper), voided_statement_ids(), competence_ids
+    )
+    levelled = evidence[evidence["kind"].isin(LEVEL_KINDS)]
+    history = pipeline.level_history(levelled)
+    history_columns = ["actor_name", "competence_id", "kind", "level", "reached_at"]
+    stored_history = _table_frame(LearnerLevelHistory, history_columns)
+    mismatches = _difference(_normalise(stored_history), _normalise(history), history_columns)
+    CompetenceEvidence.objects.all().delete()
+    LearnerLevelHistory.objects.all().delete()
+    LearnerCompetenceLevel.objects.all().delete()
+    _write_rows(
+        CompetenceEvidence,
+        evidence,
+        ["statement_id", "actor_name", "competence_id", "level", "kind", "source", "occurred_at"],
+    )
+    _write_rows(LearnerLevelHistory, history, pipeline.HISTORY_COLUMNS)
+    _write_rows(LearnerCompetenceLevel, pipeline.current_levels(history, levelled), pipeline.LEVEL_COLUMNS)
+    return mismatches
+
+
+#: The rules of :func:`lms.analytics.pipeline.extract_evidence` in SQL, for the full rebuild on PostgreSQL
+#: (the property test checks that both give the same history). Parameters are named.
+_EVIDENCE_SQL = """
+CREATE TEMP TABLE lms_new_evidence ON COMMIT DROP AS
+WITH voided AS (SELECT lower(object_id) AS id FROM lms_statement WHERE verb = %(voided)s),
+candidates AS (
+    SELECT s.statement_id, s.actor_name, s.verb, s.timestamp, s.data -> 'context' AS context
+    FROM lms_statement s
+    WHERE s.seq <= %(upper)s AND NOT s.voided
+      AND (s.verb IN (%(passed)s, %(completed)s) OR s.data -> 'context' -> 'extensions' ? %(declared_ext)s)
+      AND s.statement_id::text NOT IN (SELECT id FROM voided WHERE id IS NOT NULL)
+),
+sourced AS (
+    SELECT c.*, CASE WHEN jsonb_typeof(c.context -> 'extensions' -> %(source_ext)s) = 'string'
+                      AND c.context -> 'extensions' ->> %(source_ext)s <> ''
+                     THEN left(c.context -> 'extensions' ->> %(source_ext)s, 50) ELSE %(default_source)s
+                         END AS source
+    FROM candidates c
+),
+listed AS (
+    SELECT s.statement_id, s.actor_name, s.timestamp, s.source, 'validated' AS kind, item.value AS item,
+        item.ord
+    FROM sourced s, jsonb_array_elements(CASE WHEN jsonb_typeof(s.context -> 'extensions' ->
+        %(validated_ext)s) = 'array'
+                                       THEN s.context -> 'extensions' -> %(validated_ext)s ELSE '[]' END)
+                    WITH ORDINALITY AS item(value, ord)
+    WHERE s.verb = %(passed)s
+    UNION ALL
+    SELECT s.statement_id, s.actor_name, s.timestamp, s.source, 'declared', item.value, item.ord
+    FROM sourced s, jsonb_array_elements(CASE WHEN jsonb_typeof(s.context -> 'extensions' ->
+        %(declared_ext)s) = 'array'
+                                       THEN s.context -> 'extensions' -> %(declared_ext)s ELSE '[]' END)
+                    WITH ORDINALITY AS item(value, ord)
+),
+levelled AS (
+    SELECT DISTINCT ON (l.statement_id, comp.id, l.kind)
+           l.statement_id, l.actor_name, comp.id AS competence_id, (l.item ->> 'level')::int AS level, l.kind,
+           l.source, l.timestamp AS occurred_at
+    FROM listed l
+    JOIN lms_competences_competence comp ON comp.uri = l.item ->> 'competence'
+    WHERE jsonb_typeof(l.item) = 'object' AND jsonb_typeof(l.item -> 'competence') = 'string'
+      AND jsonb_typeof(l.item -> 'level') = 'number' AND (l.item ->> 'level') ~ '^[0-9]{1,2}$'
+      AND (l.item ->> 'level')::int BETWEEN 1 AND 8
+    ORDER BY l.statement_id, comp.id, l.kind, l.ord
+),
+exposed AS (
+    SELECT DISTINCT s.statement_id, s.actor_name, comp.id AS competence_id, 0 AS level, 'exposure' AS kind,
+           s.source, s.timestamp AS occurred_at
+    FROM sourced s, jsonb_array_elements(CASE WHEN jsonb_typeof(s.context -> 'contextActivities' ->
+        'other') = 'array'
+                                       THEN s.context -> 'contextActivities' -> 'other' ELSE '[]' END)
+                                           AS item(value)
+    JOIN lms_competences_competence comp ON comp.uri = item.value ->> 'id'
+    WHERE s.verb = %(completed)s AND jsonb_typeof(item.value) = 'object'
+      AND (item.value -> 'definition' ->> 'type' IS NULL OR item.value -> 'definition' ->> 'type' =
+          %(objective)s)
+)
+SELECT * FROM levelled UNION ALL SELECT * FROM exposed
+"""
+_HISTORY_SQL = """
+CREATE TEMP TABLE lms_new_history ON COMMIT DROP AS
+SELECT e.actor_name, e.competence_id, e.kind, g.level, min(e.occurred_at) AS reached_at
+FROM lms_new_evidence e CROSS JOIN LATERAL generate_series(1, e.level) AS g(level)
+WHERE e.kind IN ('validated', 'declared') AND e.level > 0
+GROUP BY 1, 2, 3, 4
+"""
+_MISMATCH_SQL = """
+SELECT (SELECT count(*) FROM (SELECT actor_name, competence_id, kind, level, reached_at FROM
+    lms_learnerlevelhistory
+                              EXCEPT SELECT * FROM lms_new_history) a)
+     + (SELECT count(*) FROM (SELECT * FROM lms_new_history
+                              EXCEPT SELECT actor_name, competence_id, kind, level, reached_at FROM
+                                  lms_learnerlevelhistory) b)
+"""
+_REPLACE_SQL = [
+    "TRUNCATE lms_competenceevidence, lms_learnerlevelhistory, lms_learnercompetencelevel",
+    """INSERT INTO lms_competenceevidence (statement_id, actor_name, competence_id, level, kind, source,
+        occurred_at)
+       SELECT statement_id, actor_name, competence_id, level, kind, source, occurred_at FROM
+           lms_new_evidence""",
+    """INSERT INTO lms_learnerlevelhistory (actor_name, competence_id, kind, level, reached_at)
+       SELECT actor_name, competence_id, kind, level, reached_at FROM lms_new_history""",
+    """INSERT INTO lms_learnercompetencelevel (actor_name, competence_id, kind, level, reached_at)
+       SELECT DISTINCT ON (actor_name, competence_id) actor_name, competence_id, kind, level, reached_at
+       FROM lms_new_history WHERE kind = 'validated' ORDER BY actor_name, competence_id, level DESC""",
+    """INSERT INTO lms_learnercompetencelevel (actor_name, competence_id, kind, level, reached_at)
+       SELECT DISTINCT ON (actor_name, competence_id) actor_name, competence_id, kind, level, occurred_at
+       FROM lms_new_evidence WHERE kind = 'declared'
+       ORDER BY actor_name, competence_id, occurred_at DESC, level DESC""",
+]
+
+
+_LEVEL_TABLES = ("lms_competenceevidence", "lms_learnerlevelhistory", "lms_learnercompetencelevel")
+
+
+def _drop_indexes(cursor, tables) -> list[str]:
+    """Drop the secondary indexes and unique constraints of ``tables``; return the SQL that recreates them.
+
+    Building an index once after a bulk load is several times faster than maintaining it row by row. All of
+    this happens in the rebuild's transaction: readers never see the tables without their indexes.
+    """
+    cursor.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid::regclass::text = ANY(%s) AND contype = 'u'",
+        [list(tables)],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        [list(tables)],
+    )
+    indexes = cursor.fetchall()
+    for table, name, _definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    return [definition for _name, definition in indexes] + [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in constraints
+    ]
+
+
+def _rebuild_levels_in_postgresql(upper: int) -> int:
+    """The full rebuild as set-based SQL: the same rules, at the speed of a scan of the statements."""
+    params = {
+        "upper": upper,
+        "voided": rules.VOIDED,
+        "passed": v.PASSED.id,
+        "completed": v.COMPLETED.id,
+        "objective": v.OBJECTIVE.id,
+        "validated_ext": v.EXT_VALIDATED_LEVELS,
+        "declared_ext": v.EXT_DECLARED_LEVELS,
+        "source_ext": rules.EXT_EVIDENCE_SOURCE,
+        "default_source": rules.DEFAULT_SOURCE,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute(_EVIDENCE_SQL, params)
+        cursor.execute(_HISTORY_SQL)
+        cursor.execute(_MISMATCH_SQL)
+        mismatches = cursor.fetchone()[0]
+        # Deferred foreign-key checks of rows written earlier in the transaction would forbid the DDL.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        rebuild = _drop_indexes(cursor, _LEVEL_TABLES)
+        for statement in _REPLACE_SQL:
+            cursor.execute(statement)
+        for statement in rebuild:
+            cursor.execute(statement)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute("DROP TABLE lms_new_history; DROP TABLE lms_new_evidence")
+    return int(mismatches)
+
+
+def _normalise(history: pd.DataFrame) -> pd.DataFrame:
+    if history.empty:
+        return history
+    return history.assign(
+        actor_name=history["actor_name"].astype(str),
+        competence_id=history["competence_id"].astype(int),
+        level=history["level"].astype(int),
+        reached_at=pd.to_datetime(history["reached_at"], utc=True),
+    )
+
+
+def level_history_frame() -> pd.DataFrame:
+    """Return the stored level history (for tests and the consistency check)."""
+    return (
+        _normalise(_table_frame(LearnerLevelHistory, pipeline.HISTORY_COLUMNS))
+        .sort_values(pipeline.HISTORY_COLUMNS)
+        .reset_index(drop=True)
+    )
+
+
+# --- Snapshots ---------------------------------------------------------------------------------------
+
+
+def snapshot_months(now=None) -> list:
+    """The months a snapshot covers: the last ``LMS_DASHBOARD_MONTHS`` up to the current one (UTC)."""
+    current = pd.Period(pd.Timestamp(now or timezone.now()).tz_convert("UTC").tz_localize(None), "M")
+    count = lms_settings.DASHBOARD_MONTHS
+    return [current - offset for offset in range(count - 1, -1, -1)]
+
+
+def collectivity_members(collectivity_id: int) -> pd.DataFrame:
+    """The learners of a collectivity: ``actor_name``, ``population``, ``job_profile_id``, ``service_id``.
+
+    ``service_id`` is null until memberships carry a service (the tenancy work): then select it here.
+    """
+    rows = Membership.objects.filter(
+        collectivity_id=collectivity_id, role__in=Membership.LEARNER_ROLES, user__lms_learner__isnull=False
+    ).values_list("user__lms_learner__actor_name", "role", "job_profile_id")
+    frame = pd.DataFrame.from_records(list(rows), columns=["actor_name", "population", "job_profile_id"])
+    frame["actor_name"] = frame["actor_name"].astype(str)
+    return frame.assign(service_id=None)
 
 
 def collectivity_learners(collectivity_id: int) -> list[str]:
     """Return the pseudonymous actor names of the agents and élus of a collectivity."""
-    return [
-        str(name)
-        for name in Learner.objects.filter(
-            user__lms_memberships__collectivity_id=collectivity_id,
-            user__lms_memberships__role__in=Membership.LEARNER_ROLES,
+    return sorted(set(collectivity_members(collectivity_id)["actor_name"]))
+
+
+def _course_hours() -> pd.DataFrame:
+    from courses.models import CoursePage
+    from courses.services import course_ref
+
+    rows = [(course_ref(page).id, page.duration_minutes / 60) for page in CoursePage.objects.all()]
+    return pd.DataFrame.from_records(rows, columns=["course", "hours"])
+
+
+def _competences_frame() -> pd.DataFrame:
+    rows = Competence.objects.order_by("framework_id", "area__sort_order", "area_id", "sort_order", "pk")
+    return pd.DataFrame.from_records(
+        list(rows.values_list("pk", "area_id")), columns=["competence_id", "area_id"]
+    )
+
+
+def collectivity_inputs(collectivity_id: int, *, upper: int, now=None) -> "figures.Inputs":
+    """Read what the figures of one collectivity need (a handful of queries, no per-row work)."""
+    from competences.models import JobProfileTarget
+
+    months = snapshot_months(now)
+    start = months[0].to_timestamp().tz_localize("UTC")
+    members = collectivity_members(collectivity_id)
+    actors = members["actor_name"].drop_duplicates().tolist()
+    activity = pd.DataFrame.from_records(
+        list(
+            Statement.objects.filter(
+                collectivity_id=collectivity_id,
+                seq__lte=upper,
+                voided=False,
+                timestamp__gte=start,
+                verb__in=list(figures.STAGES),
+            ).values_list(
+                "actor_name",
+                "verb",
+                "object_id",
+                "data__context__contextActivities__grouping__0__id",
+                "timestamp",
+            )
+        ),
+        columns=["actor_name", "verb", "object_id", "grouping", "timestamp"],
+    )
+    is_course = activity["verb"].isin([v.REGISTERED.id, v.COMPLETED.id])
+    activity["course"] = activity["object_id"].where(is_course, activity["grouping"])
+    history = _frame(
+        LearnerLevelHistory.objects.filter(actor_name__in=actors, kind=EvidenceKind.VALIDATED),
+        ["actor_name", "competence_id", "level", "reached_at"],
+    )
+    declared = _frame(
+        LearnerCompetenceLevel.objects.filter(actor_name__in=actors, kind=EvidenceKind.DECLARED),
+        ["actor_name", "competence_id", "level"],
+    )
+    job_profiles = members["job_profile_id"].dropna().astype(int).unique().tolist()
+    targets = _frame(
+        JobProfileTarget.objects.filter(job_profile_id__in=job_profiles),
+        ["job_profile_id", "competence_id", "level"],
+    )
+    return figures.Inputs(
+        months=months,
+        members=members,
+        activity=activity[["actor_name", "verb", "course", "timestamp"]],
+        history=history,
+        declared=declared,
+        competences=_competences_frame(),
+        courses=_course_hours(),
+        targets=targets,
+    )
+
+
+def rebuild_snapshot(collectivity_id: int, *, now=None) -> CollectivitySnapshot:
+    """Recompute the figures snapshot of one collectivity from the statements and level history.
+
+    Idempotent; one transaction, so a worker that dies midway leaves the previous snapshot in place.
+    The snapshot records when it was computed and the ``levels`` watermark it was computed from.
+    """
+    with transaction.atomic():
+        state = AggregationState.objects.filter(name=LEVELS_PIPELINE).first()
+        watermark = state.watermark if state else 0
+        data = figures.compute(collectivity_inputs(collectivity_id, upper=watermark, now=now))
+        values = {"computed_at": timezone.now(), "watermark": watermark, "data": data}
+        existing = CollectivitySnapshot.objects.select_for_update().filter(
+            collectivity_id=collectivity_id, kind=CollectivitySnapshot.Kind.FIGURES
         )
-        .values_list("actor_name", flat=True)
-        .distinct()
-    ]
-
-
-@transaction.atomic
-def rebuild_snapshot(collectivity_id: int) -> CollectivitySnapshot:
-    """Recompute the level-distribution snapshot of one collectivity from the learner levels."""
-    state = AggregationState.objects.filter(name=LEVELS_PIPELINE).first()
-    learners = collectivity_learners(collectivity_id)
-    levels = _frame(
-        LearnerCompetenceLevel.objects.filter(actor_name__in=learners), ["competence_id", "level"]
-    )
-    competence_ids = list(Competence.objects.values_list("pk", flat=True))
-    snapshot, _ = CollectivitySnapshot.objects.update_or_create(
-        collectivity_id=collectivity_id,
-        kind=CollectivitySnapshot.Kind.LEVEL_DISTRIBUTION,
-        defaults={
-            "computed_at": timezone.now(),
-            "watermark": state.watermark if state else 0,
-            "data": {
-                "learners": len(learners),
-                "competences": pipeline.level_distribution(levels, len(learners), competence_ids),
-            },
-        },
-    )
-    return snapshot
+        # Not update_or_create: it would read (and decode) the previous, large, snapshot first.
+        if existing.update(**values):
+            return existing.defer("data").get()
+        return CollectivitySnapshot.objects.create(
+            collectivity_id=collectivity_id, kind=CollectivitySnapshot.Kind.FIGURES, **values
+        )
 
 
 def collectivities_to_refresh(touched: set[int]) -> set[int]:
     """Add to ``touched`` the collectivities that have no snapshot yet."""
-    missing = Collectivity.objects.exclude(
-        snapshots__kind=CollectivitySnapshot.Kind.LEVEL_DISTRIBUTION
-    ).values_list("pk", flat=True)
+    missing = Collectivity.objects.exclude(snapshots__kind=CollectivitySnapshot.Kind.FIGURES).values_list(
+        "pk", flat=True
+    )
     return set(touched) | set(missing)
+
+
+# --- Debounce: at most one pending run per key ----------------------------------------------------------
+
+
+def snapshot_key(collectivity_id: int) -> str:
+    return f"snapshot:{collectivity_id}"
+
+
+def request_run(key: str) -> bool:
+    """Record that a run is wanted; return ``True`` when no run of that key was pending (enqueue one)."""
+    _, created = PendingRun.objects.get_or_create(key=key, defaults={"requested_at": timezone.now()})
+    return created
+
+
+def start_run(key: str) -> None:
+    """Forget the pending request of ``key``: the run starts, later requests need a new run."""
+    PendingRun.objects.filter(key=key).delete()
+
+
+def stale_snapshot_requests() -> list[int]:
+    """Collectivities whose requested rebuild has waited longer than ``LMS_AGGREGATION_PENDING_TIMEOUT``.
+
+    A request whose task was lost (broker down when it was sent) would otherwise block the next ones.
+    """
+    limit = timezone.now() - timedelta(seconds=lms_settings.AGGREGATION_PENDING_TIMEOUT)
+    keys = PendingRun.objects.filter(key__startswith="snapshot:", requested_at__lt=limit).values_list(
+        "key", flat=True
+    )
+    return [int(key.split(":", 1)[1]) for key in keys]
+
+
+def refresh_pending(collectivity_id: int) -> None:
+    PendingRun.objects.filter(key=snapshot_key(collectivity_id)).update(requested_at=timezone.now())

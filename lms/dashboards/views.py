@@ -1,33 +1,39 @@
-"""HR dashboards in the Wagtail admin. They read snapshots only and never compute in the request."""
+"""HR dashboards in the Wagtail admin. They read snapshots only and never compute in the request.
+
+Every view starts from :func:`lms.services.scope.visible_collectivities`; exports are built from the very
+tables the page shows (:mod:`lms.dashboards.panels`), after small groups are hidden.
+"""
+
+import csv
+import io
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.utils.translation import gettext_lazy as _
+from django.db.models.fields.json import KeyTransform
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from competences.models import Competence
+from competences.models import Area, Competence, JobProfile
+from lms.analytics import consolidation
+from lms.analytics.figures import group_key
+from lms.analytics.rules import LEVEL_RULES, RULES
 from lms.conf import lms_settings
-from lms.models import CollectivitySnapshot
+from lms.models import Collectivity, CollectivitySnapshot, EvidenceKind, LearnerCompetenceLevel, Membership
 from lms.services.scope import visible_collectivities
 
-LEVELS = list(range(1, 9))
-#: Sequential palette for levels 1..8 (light to dark), each segment also outlined for contrast.
-PALETTE = ["#dbe9f6", "#bad6ef", "#89bfe3", "#5aa2d6", "#3484c4", "#1b66a8", "#0d4a86", "#062f5e"]
-UNASSESSED_COLOUR = "#f0f0f0"
+from . import panels
+from .filters import DashboardFilters
+
+CONSOLIDATING_KINDS = (Collectivity.Kind.EPCI, Collectivity.Kind.CDG)
 
 
-def mask(count: int, minimum: int) -> int | None:
-    """Hide a count of people smaller than the minimum group size (``None`` means hidden)."""
-    return None if 0 < count < minimum else count
-
-
-class CompetenceDashboardView(WagtailAdminTemplateMixin, TemplateView):
-    """« Compétences »: for each competence, how many learners of the collectivity are at each level."""
-
-    template_name = "lms/dashboards/competences.html"
-    page_title = _("Competences")
-    header_icon = "table"
+class CollectivityScopeMixin:
+    """Pick the collectivity from ``?collectivity=<slug>`` among those the viewer may see (404 otherwise)."""
 
     def dispatch(self, request, *args, **kwargs):
         self.collectivities = list(visible_collectivities(request.user))
@@ -42,69 +48,337 @@ class CompetenceDashboardView(WagtailAdminTemplateMixin, TemplateView):
             self.collectivity = self.collectivities[0]
         return super().dispatch(request, *args, **kwargs)
 
+
+def _names(snapshot_data, panel: str) -> panels.Names:
+    from courses.models import CourseCompetence, CoursePage, TrackPage
+    from courses.services import course_ref
+
+    competences = {
+        c.pk: (c.code, c.title)
+        for c in Competence.objects.filter(pk__in=snapshot_data.get("competences", [])).only("code", "title")
+    }
+    areas = dict(Area.objects.filter(pk__in=snapshot_data.get("areas", [])).values_list("pk", "title"))
+    courses, tracks, by_page = {}, {}, {}
+    track_titles = dict(TrackPage.objects.values_list("path", "title")) if panel == "elected" else {}
+    for page in CoursePage.objects.only("title", "translation_key", "path", "depth"):
+        ref = course_ref(page).id
+        courses[ref], by_page[page.pk] = page.title, page.title
+        tracks[ref] = track_titles.get(page.path[: -CoursePage.steplen], "")
+    closing = {}
+    mappings = CourseCompetence.objects.all() if panel == "gaps" else CourseCompetence.objects.none()
+    for competence_id, level, page_id in mappings.values_list("competence_id", "level", "page_id"):
+        if page_id in by_page:
+            for target in range(1, level + 1):
+                closing.setdefault((competence_id, target), []).append(by_page[page_id])
+    job_profiles = dict(
+        JobProfile.objects.filter(pk__in=snapshot_data.get("job_profiles", [])).values_list("pk", "name")
+    )
+    return panels.Names(competences, areas, courses, tracks, job_profiles, closing)
+
+
+class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateView):
+    """One dashboard panel (overview, growth, levels, gaps, elected, funnel, consolidated) and its exports."""
+
+    template_name = "lms/dashboards/dashboard.html"
+    header_icon = "table"
+    panel = "overview"
+
+    def get_page_title(self):
+        return str(panels.PANELS[self.panel])
+
     def get_page_subtitle(self):
         return self.collectivity.name
 
+    def get(self, request, *args, **kwargs):
+        self.panel = kwargs.get("panel", self.panel)
+        if self.panel not in panels.PANELS:
+            raise Http404
+        context = self.get_context_data(**kwargs)
+        status = 400 if context["filters"].errors else 200
+        export = request.GET.get("export")
+        if export in ("csv", "xlsx") and status == 200:
+            return _export(
+                export, f"{self.collectivity.slug}-{self.panel}", context["key_figures"], context["tables"]
+            )
+        if export and export not in ("csv", "xlsx"):
+            status = 400
+        return self.render_to_response(context, status=status)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        snapshot = CollectivitySnapshot.objects.filter(
-            collectivity=self.collectivity, kind=CollectivitySnapshot.Kind.LEVEL_DISTRIBUTION
-        ).first()
         minimum = lms_settings.MIN_GROUP_SIZE
-        context.update(
+        snapshot = snapshot_meta(self.collectivity)
+        data = snapshot or {"months": [], "competences": [], "areas": [], "job_profiles": [], "courses": []}
+        names = _names(data, self.panel)
+        courses = data.get("courses") or []
+        filters = DashboardFilters(
+            self.request.GET or None,
             collectivities=self.collectivities,
-            collectivity=self.collectivity,
-            snapshot=snapshot,
-            levels=LEVELS,
-            min_group_size=minimum,
-            rows=[],
-            too_small=False,
+            job_profiles=[(str(j), names.job_profiles.get(j, str(j))) for j in data["job_profiles"]],
+            courses=[(c, names.courses.get(c, c)) for c in courses],
         )
-        if snapshot is None:
+        if filters.is_bound:
+            filters.is_valid()
+        period = int(filters.value("period", str(lms_settings.DASHBOARD_MONTHS)))
+        population = filters.value("population", "all")
+        job_profile = filters.value("job_profile", "all")
+        course = filters.value("course", "all")
+        query = {k: v for k, v in self.request.GET.items() if k != "export"}
+        context.update(
+            panel=self.panel,
+            panel_links=[
+                (
+                    slug,
+                    title,
+                    reverse("lms_dashboard", args=[slug]) + ("?" + urlencode(query) if query else ""),
+                )
+                for slug, title in panels.PANELS.items()
+                if slug != "consolidated" or self.collectivity.kind in CONSOLIDATING_KINDS
+            ],
+            filters=filters,
+            snapshot=snapshot,
+            collectivity=self.collectivity,
+            min_group_size=minimum,
+            key_figures=[],
+            tables=[],
+            too_small=False,
+            export_query=urlencode(query),
+        )
+        if snapshot is None or not data["months"]:
             return context
-        learners = snapshot.data["learners"]
-        context["learners"] = learners
-        if 0 < learners < minimum:
+        data["groups"] = snapshot_groups(
+            snapshot["pk"], _needed_groups(self.panel, population, job_profile, data)
+        )
+        group = data["groups"].get(group_key(population, job_profile))
+        months = data["months"][-period:]
+        if group is None or (
+            group["size"] < minimum and self.panel not in ("elected", "consolidated", "gaps")
+        ):
             context["too_small"] = True
             return context
-        competences = Competence.objects.select_related("area").in_bulk(
-            [row["competence_id"] for row in snapshot.data["competences"]]
+        drill = None
+        if self.panel == "levels" and population in ("all", "agent", "elected_official"):
+
+            def drill(competence_id, level):
+                params = {"collectivity": self.collectivity.slug, "competence": competence_id, "level": level}
+                params.update(population=population, job_profile=job_profile)
+                return reverse("lms_dashboard_learners") + "?" + urlencode(params)
+
+        ctx = panels.Context(
+            data=data,
+            group=group,
+            months=months,
+            offset=len(data["months"]) - len(months),
+            minimum=minimum,
+            names=names,
+            population=population,
+            job_profile=job_profile,
+            course=course,
+            drill=drill,
         )
-        rows = []
-        for row in snapshot.data["competences"]:
-            competence = competences.get(row["competence_id"])
-            if competence is None:
-                continue
-            cells = [mask(row["counts"].get(str(level), 0), minimum) for level in LEVELS]
-            rows.append(
-                {
-                    "competence": competence,
-                    "cells": cells,
-                    "unassessed": mask(row["unassessed"], minimum),
-                    "bars": _bars(cells, learners),
-                }
-            )
-        context["rows"] = rows
-        context["palette"] = list(zip(LEVELS, PALETTE, strict=True))
-        context["unassessed_colour"] = UNASSESSED_COLOUR
+        key_figures, tables = [], []
+        if self.panel == "overview":
+            key_figures, tables = panels.overview(ctx)
+        elif self.panel == "growth":
+            tables = panels.growth(ctx)
+        elif self.panel == "levels":
+            tables = panels.levels(ctx)
+        elif self.panel == "gaps":
+            tables = panels.gaps(ctx)
+        elif self.panel == "elected":
+            key_figures, tables = panels.elected(ctx)
+        elif self.panel == "funnel":
+            tables = panels.funnel(ctx)
+        elif self.panel == "consolidated":
+            tables = panels.consolidated(ctx, *_consolidation_data(self.collectivity))
+        context.update(key_figures=key_figures, tables=tables)
         return context
 
 
-def _bars(cells: list[int | None], learners: int) -> list[dict]:
-    """Segments of one stacked bar, in percent of the population.
+META_KEYS = ("months", "competences", "areas", "job_profiles", "courses")
 
-    Hidden (small) counts are not drawn: they fall in the grey remainder with the learners who have no
-    validated level, so that the chart reveals no more than the table.
+
+def snapshot_meta(collectivity) -> dict | None:
+    """The snapshot's dates and lists (months, competences…) without its groups: one small query."""
+    row = (
+        CollectivitySnapshot.objects.filter(collectivity=collectivity, kind=CollectivitySnapshot.Kind.FIGURES)
+        .annotate(**{f"meta_{key}": KeyTransform(key, "data") for key in META_KEYS})
+        .values("pk", "computed_at", "watermark", *[f"meta_{key}" for key in META_KEYS])
+        .first()
+    )
+    if row is None:
+        return None
+    return {key.removeprefix("meta_"): (value if value is not None else []) for key, value in row.items()}
+
+
+def snapshot_groups(queryset_or_pk, keys: list[str]) -> dict | list[dict]:
+    """Only the groups a page needs, extracted by the database (a snapshot holds dozens)."""
+    annotations = {
+        f"group_{i}": KeyTransform(key, KeyTransform("groups", "data")) for i, key in enumerate(keys)
+    }
+    if isinstance(queryset_or_pk, int):
+        row = (
+            CollectivitySnapshot.objects.filter(pk=queryset_or_pk)
+            .annotate(**annotations)
+            .values(*annotations)
+            .get()
+        )
+        return {key: row[f"group_{i}"] for i, key in enumerate(keys) if row[f"group_{i}"] is not None}
+    rows = queryset_or_pk.annotate(**annotations).values(*annotations, "data__competences")
+    return [
+        {
+            "competences": row["data__competences"],
+            "groups": {key: row[f"group_{i}"] for i, key in enumerate(keys) if row[f"group_{i}"]},
+        }
+        for row in rows
+    ]
+
+
+def _needed_groups(panel, population, job_profile, data) -> list[str]:
+    keys = {group_key(population, job_profile)}
+    if panel == "elected":
+        keys.add(group_key("elected_official"))
+    if panel == "gaps":
+        gap_population = population if population in ("all", "agent") else "all"
+        keys |= {group_key(gap_population, j) for j in data["job_profiles"]}
+    if panel == "consolidated":
+        keys.add(group_key())
+    return sorted(keys)
+
+
+def _consolidation_data(collectivity):
+    if collectivity.kind not in CONSOLIDATING_KINDS:
+        return [], []
+    members = consolidation.consenting_members(collectivity)
+    peers = consolidation.similar_collectivities(collectivity)
+    figures = CollectivitySnapshot.objects.filter(kind=CollectivitySnapshot.Kind.FIGURES)
+    keys = [group_key(p) for p in ("all", "agent", "elected_official")]
+    member_data = snapshot_groups(figures.filter(collectivity__in=members), keys)
+    peer_data = snapshot_groups(figures.filter(collectivity__in=peers), [group_key()])
+    return member_data, peer_data
+
+
+def _display(value, minimum):
+    if value is None:
+        return f"< {minimum}"
+    return value
+
+
+def _export(kind: str, name: str, key_figures, tables) -> HttpResponse:
+    """CSV (``;``, UTF-8 with BOM, for spreadsheet software in French) or XLSX of the shown tables."""
+    minimum = lms_settings.MIN_GROUP_SIZE
+    blocks = []
+    if key_figures:
+        blocks.append(
+            (_("Key figures"), [_("Figure"), _("Value")], [[f["label"], f["value"]] for f in key_figures])
+        )
+    blocks += [(table.title, table.columns, table.rows) for table in tables]
+    filename = slugify(name)
+    if kind == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        writer = csv.writer(buffer, delimiter=";")
+        for title, columns, rows in blocks:
+            writer.writerow([title])
+            writer.writerow(columns)
+            writer.writerows([[_display(value, minimum) for value in row] for row in rows])
+            writer.writerow([])
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        return response
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for index, (title, columns, rows) in enumerate(blocks):
+        sheet = workbook.create_sheet(f"{index + 1} {title}"[:31].replace("/", "-"))
+        sheet.append([title])
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([_display(value, minimum) for value in row])
+    output = io.BytesIO()
+    workbook.save(output)
+    response = HttpResponse(
+        output.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateView):
+    """The learners behind a figure (a competence at a level), for the viewer's own collectivity only.
+
+    Each opening is recorded through the audit hook (``LMS_DRILLDOWN_AUDIT``).
     """
-    if not learners:
-        return []
-    segments, x = [], 0.0
-    for level, count, colour in zip(LEVELS, cells, PALETTE, strict=True):
-        if count:
-            width = 100 * count / learners
-            segments.append({"x": round(x, 2), "width": round(width, 2), "colour": colour, "level": level})
-            x += width
-    if x < 100:
-        remainder = {"x": round(x, 2), "width": round(100 - x, 2), "colour": UNASSESSED_COLOUR, "level": None}
-        segments.append(remainder)
-    return segments
+
+    template_name = "lms/dashboards/learners.html"
+    page_title = gettext_lazy("Learners behind a figure")
+    header_icon = "user"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        own = Membership.objects.filter(
+            user=self.request.user, collectivity=self.collectivity, role=Membership.Role.HR_MANAGER
+        )
+        if not own.exists():
+            raise PermissionDenied  # people, not figures: only the collectivity's own HR managers
+        try:
+            competence = Competence.objects.get(pk=int(self.request.GET.get("competence", "")))
+            level = int(self.request.GET.get("level", ""))
+        except (ValueError, Competence.DoesNotExist) as error:
+            raise Http404 from error
+        population = self.request.GET.get("population", "all")
+        job_profile = self.request.GET.get("job_profile", "all")
+        memberships = Membership.objects.filter(
+            collectivity=self.collectivity, role__in=Membership.LEARNER_ROLES
+        )
+        if population in ("agent", "elected_official"):
+            memberships = memberships.filter(role=population)
+        if job_profile != "all" and job_profile.isdigit():
+            memberships = memberships.filter(job_profile_id=int(job_profile))
+        people = {
+            str(actor): (user_id, name or username)
+            for actor, user_id, name, username in memberships.values_list(
+                "user__lms_learner__actor_name", "user_id", "user__last_name", "user__username"
+            )
+            if actor
+        }
+        levels = dict(
+            LearnerCompetenceLevel.objects.filter(
+                actor_name__in=list(people), competence=competence, kind=EvidenceKind.VALIDATED
+            ).values_list("actor_name", "level")
+        )
+        actors = sorted(actor for actor in people if levels.get(actor, 0) == level)
+        if 0 < len(actors) < lms_settings.MIN_GROUP_SIZE:
+            actors = []  # the figure is hidden on the dashboard: so is the list behind it
+            context["hidden"] = True
+        description = (
+            f"competence={competence.pk} level={level} population={population} job_profile={job_profile}"
+        )
+        consolidation.audit_drilldown(self.request, self.collectivity, description, actors)
+        context.update(
+            collectivity=self.collectivity,
+            competence=competence,
+            level=level,
+            learners=sorted(people[actor][1] for actor in actors),
+            min_group_size=lms_settings.MIN_GROUP_SIZE,
+        )
+        return context
+
+
+class RulesView(WagtailAdminTemplateMixin, TemplateView):
+    """« How levels are computed »: the evidence rules, in plain words for HR managers."""
+
+    template_name = "lms/dashboards/rules.html"
+    page_title = gettext_lazy("How levels are computed")
+    header_icon = "help"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not visible_collectivities(request.user).exists():
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(rules=RULES, level_rules=LEVEL_RULES, min_group_size=lms_settings.MIN_GROUP_SIZE)
+        return context

@@ -1,5 +1,13 @@
 from .accounts import AuditLogEntry, ExternalIdentity, LoginFailure
-from .analytics import AggregationState, CollectivitySnapshot, CompetenceEvidence, LearnerCompetenceLevel
+from .analytics import (
+    AggregationState,
+    CollectivitySnapshot,
+    CompetenceEvidence,
+    EvidenceKind,
+    LearnerCompetenceLevel,
+    LearnerLevelHistory,
+    PendingRun,
+)
 from .lrs import ForwardingFailure, ForwardingTarget, LrsAttachment, LrsClient, LrsDocument
 from .organisations import AggregateSharing, Collectivity, Learner, Membership, Service
 from .progress import AssessmentAttempt, Enrolment, LessonProgress, SelfAssessment
@@ -17,15 +25,18 @@ __all__ = [
     "CollectivitySnapshot",
     "CompetenceEvidence",
     "Enrolment",
+    "EvidenceKind",
     "ForwardingFailure",
     "ForwardingTarget",
     "Learner",
     "LearnerCompetenceLevel",
+    "LearnerLevelHistory",
     "LessonProgress",
     "LrsAttachment",
     "LrsClient",
     "LrsDocument",
     "Membership",
+    "PendingRun",
     "SelfAssessment",
     "Statement",
 ]

@@ -1,50 +1,97 @@
-"""Rows written by the Celery aggregation: evidence, learner levels, collectivity snapshots."""
+"""Rows written by the Celery aggregation: evidence, level history, levels, snapshots, pending runs."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
 class AggregationState(models.Model):
-    """The watermark of an aggregation pipeline: the last statement ``seq`` it has processed."""
+    """The watermark of an aggregation pipeline: the last statement ``seq`` it has processed.
+
+    The nightly full rebuild also records when it last checked the incremental results and how many rows
+    it found different (``mismatches``; zero when incremental and from-scratch agree).
+    """
 
     name = models.CharField(max_length=50, unique=True)
     watermark = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    mismatches = models.PositiveIntegerField(default=0)
 
     def __str__(self):
         return f"{self.name}@{self.watermark}"
 
 
-class CompetenceEvidence(models.Model):
-    """A statement that supports a level for a competence (preuve)."""
+class EvidenceKind(models.TextChoices):
+    """What a piece of evidence says about a level (see ``lms.analytics.rules``)."""
 
-    class Kind(models.TextChoices):
-        VALIDATED = "validated", _("Validated")
-        DECLARED = "declared", _("Declared")
+    VALIDATED = "validated", _("Validated")
+    DECLARED = "declared", _("Declared")
+    EXPOSURE = "exposure", _("Training exposure")
+
+
+class CompetenceEvidence(models.Model):
+    """A statement that supports a level for a competence (preuve), or records training exposure."""
+
+    Kind = EvidenceKind
 
     statement_id = models.UUIDField()
     actor_name = models.CharField(max_length=255, db_index=True)
     competence = models.ForeignKey("lms_competences.Competence", on_delete=models.PROTECT, related_name="+")
+    #: 1..8; 0 for training exposure, which supports no level.
     level = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.VALIDATED)
+    kind = models.CharField(max_length=20, choices=EvidenceKind.choices, default=EvidenceKind.VALIDATED)
+    #: Where the evidence comes from: ``tremplin`` or the value of the source extension (e.g. ``pix``).
+    source = models.CharField(max_length=50, default="tremplin")
     occurred_at = models.DateTimeField()
 
     class Meta:
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
         constraints = [
-            models.UniqueConstraint(fields=["statement_id", "competence"], name="lms_evidence_unique")
+            models.UniqueConstraint(fields=["statement_id", "competence", "kind"], name="lms_evidence_unique")
         ]
 
     def __str__(self):
         return f"{self.actor_name}: {self.competence_id}@{self.level} ({self.kind})"
 
 
+class LearnerLevelHistory(models.Model):
+    """When a learner first reached a level of a competence, validated or declared.
+
+    Level ``n`` is reached at the date of the first evidence of level ``n`` or higher, so a learner whose
+    first validated level is 3 reaches levels 1, 2 and 3 on that date.
+    """
+
+    actor_name = models.CharField(max_length=255, db_index=True)
+    competence = models.ForeignKey("lms_competences.Competence", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=EvidenceKind.choices, default=EvidenceKind.VALIDATED)
+    level = models.PositiveSmallIntegerField()
+    reached_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("level history")
+        verbose_name_plural = _("level history")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["actor_name", "competence", "kind", "level"], name="lms_levelhistory_unique"
+            )
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.actor_name}: {self.competence_id}@{self.level} ({self.kind}) {self.reached_at:%Y-%m-%d}"
+        )
+
+
 class LearnerCompetenceLevel(models.Model):
-    """A learner's validated level for a competence: the highest level validated by evidence."""
+    """A learner's current level for a competence.
+
+    Validated: the highest level validated by evidence. Declared: the level of the latest self-assessment.
+    """
 
     actor_name = models.CharField(max_length=255)
     competence = models.ForeignKey("lms_competences.Competence", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=EvidenceKind.choices, default=EvidenceKind.VALIDATED)
     level = models.PositiveSmallIntegerField()
     reached_at = models.DateTimeField()
 
@@ -52,7 +99,9 @@ class LearnerCompetenceLevel(models.Model):
         verbose_name = _("learner level")
         verbose_name_plural = _("learner levels")
         constraints = [
-            models.UniqueConstraint(fields=["actor_name", "competence"], name="lms_learnerlevel_unique")
+            models.UniqueConstraint(
+                fields=["actor_name", "competence", "kind"], name="lms_learnerlevel_unique"
+            )
         ]
 
     def __str__(self):
@@ -64,6 +113,7 @@ class CollectivitySnapshot(models.Model):
 
     class Kind(models.TextChoices):
         LEVEL_DISTRIBUTION = "level_distribution", _("Level distribution per competence")
+        FIGURES = "figures", _("Dashboard figures (months, populations, job profiles)")
 
     collectivity = models.ForeignKey("lms.Collectivity", on_delete=models.CASCADE, related_name="snapshots")
     kind = models.CharField(max_length=40, choices=Kind.choices)
@@ -80,3 +130,21 @@ class CollectivitySnapshot(models.Model):
 
     def __str__(self):
         return f"{self.collectivity_id} {self.kind} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class PendingRun(models.Model):
+    """A requested aggregation run not started yet: at most one per key (debounce).
+
+    Keys: ``levels`` for the statement processing, ``snapshot:<collectivity id>`` for a snapshot rebuild.
+    The task deletes its row when it starts, so a request that arrives while it runs enqueues one more run.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("pending aggregation run")
+        verbose_name_plural = _("pending aggregation runs")
+
+    def __str__(self):
+        return f"{self.key} @ {self.requested_at:%H:%M:%S}"

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -173,7 +174,11 @@ LMS_OIDC_PROVIDERS = {
     if os.environ.get(f"LMS_{prefix}_DISCOVERY_URL")
 }
 
+LMS_AGGREGATION_NIGHTLY_HOUR = int(os.environ.get("LMS_AGGREGATION_NIGHTLY_HOUR", "3"))
+LMS_AGGREGATION_SAFETY_LAG = int(os.environ.get("LMS_AGGREGATION_SAFETY_LAG", "60"))
+
 CELERY_BEAT_SCHEDULE = {
+    # Catch up from the watermark (ingestion also asks for a run, debounced).
     "tremplin-aggregate": {
         "task": "lms.analytics.tasks.aggregate_statements",
         "schedule": float(LMS_AGGREGATION_INTERVAL),
@@ -183,6 +188,11 @@ CELERY_BEAT_SCHEDULE = {
     "tremplin-retention": {
         "task": "lms.tasks.apply_retention",
         "schedule": float(LMS_RETENTION_INTERVAL),
+    },
+    # Nightly: recompute every level from scratch, count what the incremental runs had wrong, rebuild all.
+    "tremplin-full-rebuild": {
+        "task": "lms.analytics.tasks.full_rebuild",
+        "schedule": crontab(hour=LMS_AGGREGATION_NIGHTLY_HOUR, minute=17),
     },
 }
 

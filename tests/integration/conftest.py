@@ -57,19 +57,16 @@ class Worker:
         client.send_task(task_name, args=list(args), queue=self.queue)
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """Start ``celery worker`` on Redis against the test database; stop it after the test."""
-    require_redis()
-    queue = f"tremplin-test-{uuid.uuid4().hex[:8]}"
+def start_worker(queue: str, log: Path, **extra_env) -> subprocess.Popen:
+    """Start ``celery worker`` (solo pool) on Redis against the test database and wait until it is ready."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": database_url(),
         "TEST_CELERY_BROKER_URL": REDIS_URL,
         "TEST_CELERY_QUEUE": queue,
+        **extra_env,
     }
-    log = tmp_path / "worker.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [
@@ -100,10 +97,45 @@ def celery_worker_process(transactional_db, tmp_path):
             process.kill()
             pytest.fail(f"The Celery worker did not start:\n{log.read_text()}")
         time.sleep(0.2)
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """Start ``celery worker`` on Redis against the test database; stop it after the test."""
+    require_redis()
+    queue = f"tremplin-test-{uuid.uuid4().hex[:8]}"
+    log = tmp_path / "worker.log"
+    process = start_worker(queue, log)
     yield Worker(queue, process, log)
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_worker(process)
+    connection.close()
+
+
+@pytest.fixture
+def worker_factory(transactional_db, tmp_path):
+    """Start workers on one private queue (``factory(**env)``); every worker still running is stopped."""
+    require_redis()
+    queue = f"tremplin-test-{uuid.uuid4().hex[:8]}"
+    started = []
+
+    def factory(**extra_env) -> Worker:
+        log = tmp_path / f"worker-{len(started)}.log"
+        worker = Worker(queue, start_worker(queue, log, **extra_env), log)
+        started.append(worker)
+        return worker
+
+    yield factory
+    for worker in started:
+        stop_worker(worker.process)
     connection.close()

@@ -33,9 +33,10 @@ def test_worker_aggregation_writes_the_expected_snapshot(
     assert wait_for(lambda: CollectivitySnapshot.objects.filter(collectivity=commune).exists()), (
         celery_worker_process.log.read_text()
     )
-    snapshot = CollectivitySnapshot.objects.get(collectivity=commune)
-    row = next(r for r in snapshot.data["competences"] if r["competence_id"] == competence_id("4.2"))
-    assert snapshot.data["learners"] == 1 and row["counts"]["3"] == 1
+    data = CollectivitySnapshot.objects.get(collectivity=commune).data
+    everyone = data["groups"]["all|all|all"]
+    levels_now = everyone["levels"][data["competences"].index(competence_id("4.2"))][-1]
+    assert everyone["size"] == 1 and levels_now[3] == 1
     assert LearnerCompetenceLevel.objects.filter(competence__code="4.2", level=3).count() == 1
 
 

@@ -10,10 +10,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--all", action="store_true", help="Rebuild the snapshots of every collectivity.")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Recompute every level from scratch and report the rows the incremental runs had wrong.",
+        )
 
     def handle(self, *args, **options):
+        if options["full"]:
+            mismatches = services.rebuild_levels()
+            self.stdout.write(_("Full rebuild: %(count)d rows differed.") % {"count": mismatches})
         touched = services.collectivities_to_refresh(services.process_new_statements())
-        if options["all"]:
+        if options["all"] or options["full"]:
             touched = set(Collectivity.objects.values_list("pk", flat=True))
         for collectivity_id in sorted(touched):
             services.rebuild_snapshot(collectivity_id)

@@ -1,0 +1,411 @@
+"""From a snapshot and the filters to the tables and charts a dashboard shows (and exports).
+
+Small groups are hidden here, once, for the page and its exports alike: a count of people below
+``LMS_MIN_GROUP_SIZE`` becomes ``None`` (shown « < 5 »), and a figure computed over fewer people (a mean,
+hours of training) too. Charts are drawn from the masked values, so they reveal no more than the tables.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from lms.analytics.figures import LEVEL_RANGE, group_key
+
+from . import charts
+
+PANELS = {
+    "overview": gettext_lazy("Overview"),
+    "growth": gettext_lazy("Skill growth"),
+    "levels": gettext_lazy("Levels per competence"),
+    "gaps": gettext_lazy("Job-profile gaps"),
+    "elected": gettext_lazy("Elected officials"),
+    "funnel": gettext_lazy("Course completion"),
+    "consolidated": gettext_lazy("Members and benchmark"),
+}
+POPULATIONS = {
+    "all": gettext_lazy("Everyone"),
+    "agent": gettext_lazy("Agents"),
+    "elected_official": gettext_lazy("Elected officials"),
+    "public": gettext_lazy("Public"),
+}
+STAGE_NAMES = (
+    gettext_lazy("Enrolled"),
+    gettext_lazy("Started"),
+    gettext_lazy("Passed an assessment"),
+    gettext_lazy("Completed"),
+)
+
+
+@dataclass
+class Table:
+    """One table of a dashboard: what is shown, and exactly what is exported.
+
+    ``rows`` start with a row header (text); other cells are numbers, text, or ``None`` for a hidden value.
+    ``links`` maps ``(row, column)`` to a drill-down URL.
+    """
+
+    slug: str
+    title: str
+    columns: list[str]
+    rows: list[list]
+    chart: object = None
+    links: dict = field(default_factory=dict)
+
+    def cells(self):
+        """Rows as ``(header, [(value, link), …])`` for the template."""
+        for i, row in enumerate(self.rows):
+            yield row[0], [(value, self.links.get((i, j))) for j, value in enumerate(row[1:], start=1)]
+
+
+@dataclass
+class Names:
+    """What the tables call things: competences, areas, courses, job profiles (read once per request)."""
+
+    competences: dict  # id -> (code, title)
+    areas: dict  # id -> title
+    courses: dict  # activity id -> title
+    tracks: dict  # activity id -> track title
+    job_profiles: dict  # id -> name
+    closing_courses: dict = field(default_factory=dict)  # (competence id, level) -> [course titles]
+
+
+@dataclass
+class Context:
+    data: dict
+    group: dict
+    months: list  # the months of the period (labels)
+    offset: int  # index of the period's first month in the snapshot
+    minimum: int
+    names: Names
+    population: str
+    job_profile: str
+    course: str
+    drill: object = None  # callable(competence_id, level) -> url, or None
+
+
+def people(count, minimum):
+    """A count of people, or ``None`` when it is a small group (1..minimum-1)."""
+    return None if count is not None and 0 < count < minimum else count
+
+
+def over(value, count, minimum):
+    """A figure computed over ``count`` people, hidden when they are too few."""
+    return None if count < minimum else value
+
+
+def _period(values, ctx):
+    return values[ctx.offset :]
+
+
+def _mean(distribution):
+    assessed = sum(distribution[1:])
+    return (sum(k * n for k, n in enumerate(distribution)) / assessed, assessed) if assessed else (None, 0)
+
+
+def overview(ctx: Context) -> tuple[list[dict], list[Table]]:
+    """Key figures with their trend, and the month-by-month table behind them."""
+    monthly, minimum = ctx.group["monthly"], ctx.minimum
+    active = [people(x, minimum) for x in _period(monthly["active"], ctx)]
+    completers = _period(monthly["completers"], ctx)
+    hours = [over(h, c, minimum) for h, c in zip(_period(monthly["hours"], ctx), completers, strict=True)]
+    completions = [
+        over(n, c, minimum) for n, c in zip(_period(monthly["completions"], ctx), completers, strict=True)
+    ]
+    progressed = [people(x, minimum) for x in _period(monthly["progressed"], ctx)]
+    period_hours = sum(_period(monthly["hours"], ctx))
+    period_completers = sum(completers)
+    key = [
+        {"label": _("Learners"), "value": people(ctx.group["size"], minimum), "trend": None},
+        {
+            "label": _("Active learners last month"),
+            "value": active[-1],
+            "trend": _trend(active[-2] if len(active) > 1 else None, active[-1]),
+        },
+        {
+            "label": _("Hours of training in the period"),
+            "value": over(round(period_hours, 1), period_completers, minimum),
+            "trend": None,
+        },
+        {
+            "label": _("Learners who progressed at least one level"),
+            "value": people(ctx.group["progressed"].get(str(len(ctx.months)), 0), minimum),
+            "trend": None,
+        },
+    ]
+    rows = [
+        [month, a, c, h, p]
+        for month, a, c, h, p in zip(ctx.months, active, completions, hours, progressed, strict=True)
+    ]
+    table = Table(
+        "activity",
+        _("Activity per month"),
+        [
+            _("Month"),
+            _("Active learners"),
+            _("Courses completed"),
+            _("Hours of training"),
+            _("Learners who progressed"),
+        ],
+        rows,
+    )
+    table.chart = charts.line_chart(
+        "chart-activity",
+        table.title,
+        ctx.months,
+        [(_("Active learners"), active), (_("Learners who progressed"), progressed)],
+    )
+    return key, [table]
+
+
+def _trend(before, after):
+    if before is None or after is None:
+        return None
+    return after - before
+
+
+def growth(ctx: Context) -> list[Table]:
+    """Mean validated level per domain and per competence, month by month."""
+    minimum = ctx.minimum
+    tables = []
+    domain_rows, domain_series = [], []
+    for area_id, months in zip(ctx.data["areas"], ctx.group["domains"], strict=True):
+        means = []
+        for distribution in _period(months, ctx):
+            mean, assessed = _mean(distribution)
+            means.append(over(round(mean, 2), assessed, minimum) if mean is not None else None)
+        title = ctx.names.areas.get(area_id, str(area_id))
+        domain_rows.append([title, *means])
+        domain_series.append((title, means))
+    table = Table("domains", _("Mean validated level per domain"), [_("Domain"), *ctx.months], domain_rows)
+    table.chart = charts.line_chart("chart-domains", table.title, ctx.months, domain_series)
+    tables.append(table)
+    rows = []
+    for competence_id, means, assessed in zip(
+        ctx.data["competences"], ctx.group["mean"], ctx.group["assessed"], strict=True
+    ):
+        code, title = ctx.names.competences.get(competence_id, ("?", ""))
+        rows.append(
+            [
+                f"{code} {title}",
+                *[
+                    over(m, n, minimum)
+                    for m, n in zip(_period(means, ctx), _period(assessed, ctx), strict=True)
+                ],
+            ]
+        )
+    tables.append(
+        Table("competences", _("Mean validated level per competence"), [_("Competence"), *ctx.months], rows)
+    )
+    return tables
+
+
+def levels(ctx: Context) -> list[Table]:
+    """Level distribution per competence at the end of the period (heat map), validated and declared."""
+    minimum, size = ctx.minimum, ctx.group["size"]
+    rows, shares, links, labels = [], [], {}, []
+    for i, (competence_id, months) in enumerate(
+        zip(ctx.data["competences"], ctx.group["levels"], strict=True)
+    ):
+        code, title = ctx.names.competences.get(competence_id, ("?", ""))
+        counts = [people(n, minimum) for n in months[-1]]
+        rows.append([f"{code} {title}", *counts[1:], counts[0]])
+        labels.append(code)
+        shares.append([None if n is None else (n / size if size else 0) for n in [*counts[1:], counts[0]]])
+        if ctx.drill:
+            for level in range(LEVEL_RANGE):
+                if counts[level]:
+                    column = level if level else LEVEL_RANGE
+                    links[(i, column)] = ctx.drill(competence_id, level)
+    level_labels = [_("Level %(level)d") % {"level": level} for level in range(1, LEVEL_RANGE)]
+    table = Table(
+        "levels",
+        _("Learners per validated level"),
+        [_("Competence"), *level_labels, _("No validated level")],
+        rows,
+        links=links,
+    )
+    table.chart = charts.heat_map(
+        "chart-levels", table.title, labels, [*map(str, range(1, LEVEL_RANGE)), "—"], shares
+    )
+    declared_rows = []
+    for competence_id, declared, months, assessed in zip(
+        ctx.data["competences"], ctx.group["declared"], ctx.group["mean"], ctx.group["assessed"], strict=True
+    ):
+        code, title = ctx.names.competences.get(competence_id, ("?", ""))
+        declared_mean, declared_count = _mean(declared)
+        declared_rows.append(
+            [
+                f"{code} {title}",
+                over(months[-1], assessed[-1], minimum),
+                over(round(declared_mean, 2), declared_count, minimum) if declared_mean is not None else None,
+                people(declared_count, minimum),
+            ]
+        )
+    declared_table = Table(
+        "declared",
+        _("Validated and declared levels"),
+        [
+            _("Competence"),
+            _("Mean validated level"),
+            _("Mean declared level"),
+            _("Learners who declared a level"),
+        ],
+        declared_rows,
+    )
+    return [table, declared_table]
+
+
+def gaps(ctx: Context) -> list[Table]:
+    """Gaps to the target levels of job profiles, with the courses that close them."""
+    tables = []
+    job_profiles = ctx.data["job_profiles"] if ctx.job_profile == "all" else [int(ctx.job_profile)]
+    population = ctx.population if ctx.population in ("all", "agent") else "all"
+    for job_profile in job_profiles:
+        group = ctx.data["groups"].get(group_key(population, job_profile))
+        if not group or group["size"] < ctx.minimum:
+            continue
+        rows = []
+        for gap in group.get("gaps", []):
+            code, title = ctx.names.competences.get(gap["competence_id"], ("?", ""))
+            courses = ctx.names.closing_courses.get((gap["competence_id"], gap["target"]), [])
+            rows.append(
+                [
+                    f"{code} {title}",
+                    gap["target"],
+                    people(gap["below"], ctx.minimum),
+                    gap["mean_gap"],
+                    ", ".join(courses),
+                ]
+            )
+        name = ctx.names.job_profiles.get(job_profile, str(job_profile))
+        tables.append(
+            Table(
+                f"gaps-{job_profile}",
+                _("Gaps to the targets of “%(profile)s”") % {"profile": name},
+                [
+                    _("Competence"),
+                    _("Target level"),
+                    _("Learners below the target"),
+                    _("Mean gap (levels)"),
+                    _("Courses that close it"),
+                ],
+                rows,
+            )
+        )
+    return tables
+
+
+def funnel(ctx: Context, group=None, slug="funnel", title=None) -> list[Table]:
+    """Learners at each stage of each course (enrolled, started, passed, completed)."""
+    group = group or ctx.group
+    rows = []
+    for course, stages in sorted(
+        group["funnel"].items(), key=lambda item: ctx.names.courses.get(item[0], item[0])
+    ):
+        if ctx.course != "all" and course != ctx.course:
+            continue
+        rows.append([ctx.names.courses.get(course, course), *[people(n, ctx.minimum) for n in stages]])
+    table = Table(
+        slug, title or _("Completion funnel per course"), [_("Course"), *map(str, STAGE_NAMES)], rows
+    )
+    if rows:
+        table.chart = charts.bar_chart(
+            f"chart-{slug}",
+            table.title,
+            [row[0] for row in rows],
+            [(str(name), [row[1 + i] for row in rows]) for i, name in enumerate(STAGE_NAMES)],
+        )
+    return [table]
+
+
+def elected(ctx: Context) -> tuple[list[dict], list[Table]]:
+    """Training of elected officials: hours and active learners per month, tracks and courses followed."""
+    group = ctx.data["groups"].get(group_key("elected_official"))
+    if not group or group["size"] < ctx.minimum:
+        return [], []
+    elected_ctx = Context(**{**ctx.__dict__, "group": group})
+    key, tables = overview(elected_ctx)
+    rows = []
+    for course, stages in sorted(group["funnel"].items()):
+        rows.append(
+            [
+                ctx.names.courses.get(course, course),
+                ctx.names.tracks.get(course, ""),
+                people(stages[0], ctx.minimum),
+                people(stages[3], ctx.minimum),
+            ]
+        )
+    tables.append(
+        Table(
+            "elected-courses",
+            _("Tracks and courses followed by elected officials"),
+            [_("Course"), _("Track"), _("Enrolled"), _("Completed")],
+            rows,
+        )
+    )
+    return key, tables
+
+
+def consolidated(ctx: Context, members: list[dict], peers: list[dict]) -> list[Table]:
+    """An EPCI's consenting members added up, and an anonymous benchmark against similar collectivities.
+
+    Args:
+        members: the ``data`` of the consenting members' snapshots.
+        peers: the ``data`` of similar collectivities' snapshots (same kind and size band).
+    """
+    minimum = ctx.minimum
+    tables = []
+    key = group_key(ctx.population if ctx.population != "public" else "all")
+    groups = [m["groups"][key] for m in members if key in m["groups"]]
+    if groups:
+        months = len(ctx.months)
+        active = [sum(g["monthly"]["active"][-months:][i] for g in groups) for i in range(months)]
+        hours = [round(sum(g["monthly"]["hours"][-months:][i] for g in groups), 1) for i in range(months)]
+        completers = [sum(g["monthly"]["completers"][-months:][i] for g in groups) for i in range(months)]
+        rows = [
+            [month, people(a, minimum), over(h, c, minimum)]
+            for month, a, h, c in zip(ctx.months, active, hours, completers, strict=True)
+        ]
+        tables.append(
+            Table(
+                "members",
+                _("Consenting member collectivities, added up (%(count)d)") % {"count": len(groups)},
+                [_("Month"), _("Active learners"), _("Hours of training")],
+                rows,
+            )
+        )
+    peer_groups = [p["groups"]["all|all|all"] for p in peers if "all|all|all" in p["groups"]]
+    if len(peer_groups) >= 3:
+        rows = []
+        own = ctx.data["groups"].get("all|all|all")
+        for index, competence_id in enumerate(ctx.data["competences"]):
+            code, title = ctx.names.competences.get(competence_id, ("?", ""))
+            totals = [
+                (g["mean"][index][-1] or 0) * g["assessed"][index][-1]
+                for g in peer_groups
+                if index < len(g["mean"])
+            ]
+            assessed = sum(g["assessed"][index][-1] for g in peer_groups if index < len(g["assessed"]))
+            peer_mean = round(sum(totals) / assessed, 2) if assessed else None
+            rows.append(
+                [
+                    f"{code} {title}",
+                    over(own["mean"][index][-1], own["assessed"][index][-1], minimum) if own else None,
+                    over(peer_mean, assessed, minimum),
+                ]
+            )
+        tables.append(
+            Table(
+                "benchmark",
+                _("Benchmark: similar collectivities (same kind and size, %(count)d, anonymous)")
+                % {"count": len(peer_groups)},
+                [
+                    _("Competence"),
+                    _("Mean validated level here"),
+                    _("Mean validated level of similar collectivities"),
+                ],
+                rows,
+            )
+        )
+    return tables

@@ -1,0 +1,368 @@
+"""Benchmark of the analytics at national scale (run by ``make bench-analytics``; not a test).
+
+Creates a dedicated PostgreSQL database (``BENCH_DATABASE_URL``, default
+``postgres://postgres@127.0.0.1:5432/tremplin_bench_analytics``), generates with ``COPY`` a synthetic year:
+1,000,000 statements, 20,000 learners, 200 collectivities, 12 months; then measures
+
+* the floor: one PostgreSQL ``GROUP BY`` scan over the same statements;
+* the full rebuild (levels from scratch + every collectivity's snapshot) in a worker subprocess, with its
+  peak resident memory;
+* the incremental absorption of 10,000 new statements (levels), and the snapshots they touch;
+* the render time of the dashboard pages (Django test client), p50 and p95.
+
+The last line is one JSON object. Sizes can be reduced for a quick try: ``BENCH_STATEMENTS``,
+``BENCH_LEARNERS``, ``BENCH_COLLECTIVITIES``.
+"""
+
+import io
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tremplin_bench_analytics"
+)
+STATEMENTS = int(os.environ.get("BENCH_STATEMENTS", 1_000_000))
+LEARNERS = int(os.environ.get("BENCH_LEARNERS", 20_000))
+COLLECTIVITIES = int(os.environ.get("BENCH_COLLECTIVITIES", 200))
+INCREMENT = int(os.environ.get("BENCH_INCREMENT", 10_000))
+os.environ["DATABASE_URL"] = DATABASE_URL
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+
+
+def create_database():
+    import psycopg
+
+    parsed = urlparse(DATABASE_URL)
+    name = parsed.path.lstrip("/")
+    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django():
+    import django
+
+    django.setup()
+
+
+def say(message):
+    print(message, flush=True)
+
+
+def generate():
+    """Collectivities, people, a catalogue and a year of statements (COPY)."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+
+    from competences.models import Competence, JobProfile, JobProfileTarget
+    from competences.services import load_shipped_frameworks
+    from courses.models import CourseCompetence, CoursePage
+    from courses.services import course_ref
+    from lms.demo.services import build_catalogue, load_content
+    from lms.models import Collectivity, Learner, Membership
+
+    call_command("migrate", verbosity=0)
+    load_shipped_frameworks()
+    build_catalogue(load_content())
+    rng = random.Random(7)
+    kinds = ["commune"] * 7 + ["epci", "departement", "cdg"]
+    Collectivity.objects.bulk_create(
+        [
+            Collectivity(
+                name=f"Collectivité {i}",
+                slug=f"c{i}",
+                kind=kinds[i % 10],
+                population=rng.choice([800, 2500, 8000, 30000, 120000]),
+            )
+            for i in range(COLLECTIVITIES)
+        ]
+    )
+    collectivity_ids = list(Collectivity.objects.order_by("pk").values_list("pk", flat=True))
+    competences = list(Competence.objects.values_list("pk", "uri"))
+    profiles = []
+    for i in range(5):
+        profile = JobProfile.objects.create(name=f"Métier {i}", slug=f"metier-{i}")
+        JobProfileTarget.objects.bulk_create(
+            [
+                JobProfileTarget(job_profile=profile, competence_id=pk, level=rng.randint(2, 5))
+                for pk, _ in rng.sample(competences, 5)
+            ]
+        )
+        profiles.append(profile.pk)
+    User = get_user_model()
+    User.objects.bulk_create(
+        [User(username=f"u{i:05d}", password="!") for i in range(LEARNERS)], batch_size=5000
+    )
+    users = list(User.objects.order_by("pk").values_list("pk", flat=True))
+    actors = [uuid.uuid4() for _ in users]
+    Learner.objects.bulk_create(
+        [Learner(user_id=u, actor_name=a) for u, a in zip(users, actors, strict=True)], batch_size=5000
+    )
+    home = {}
+    memberships = []
+    for index, user_id in enumerate(users):
+        collectivity = collectivity_ids[index % len(collectivity_ids)]
+        home[index] = collectivity
+        elected = rng.random() < 0.1
+        memberships.append(
+            Membership(
+                user_id=user_id,
+                collectivity_id=collectivity,
+                role="elected_official" if elected else "agent",
+                job_profile_id=None if elected else rng.choice([*profiles, None]),
+            )
+        )
+    Membership.objects.bulk_create(memberships, batch_size=5000)
+    hr = User.objects.create_user("bench.rh", password="bench-password-123")
+    Membership.objects.create(user=hr, collectivity_id=collectivity_ids[0], role="hr_manager")
+    from lms.services.organisations import hr_group
+
+    hr.groups.add(hr_group())
+    courses = []
+    for page in CoursePage.objects.all():
+        mapping = [
+            (uri, level)
+            for uri, level in CourseCompetence.objects.filter(page=page).values_list(
+                "competence__uri", "level"
+            )
+        ]
+        courses.append((course_ref(page).id, mapping))
+    say(
+        f"  people and catalogue ready: {len(users)} learners, {len(collectivity_ids)} collectivities, "
+        f"{len(courses)} courses"
+    )
+    start = time.perf_counter()
+    copy_statements(connection, rng, actors, home, collectivity_ids, courses, STATEMENTS, months=12)
+    say(f"  {STATEMENTS} statements copied in {time.perf_counter() - start:.1f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return actors, home, collectivity_ids, courses
+
+
+VERBS = None
+
+
+def copy_statements(connection, rng, actors, home, collectivity_ids, courses, count, *, months, recent=False):
+    from lms.analytics import rules
+    from lms.xapi import vocabulary as v
+
+    site = "http://testserver"
+    verbs = [
+        (v.REGISTERED.id, 0.12),
+        (v.EXPERIENCED.id, 0.50),
+        (v.PASSED.id, 0.15),
+        (v.FAILED.id, 0.06),
+        (v.COMPLETED.id, 0.12),
+        ("declared", 0.05),
+    ]
+    names, weights = zip(*verbs, strict=True)
+    now = datetime.now(UTC)
+    buffer = io.StringIO()
+    sql = (
+        "COPY lms_statement (statement_id, actor_name, verb, object_id, timestamp, stored, collectivity_id, "
+        "voided, data) "
+        "FROM STDIN"
+    )
+    chosen = rng.choices(names, weights, k=count)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(sql) as copy:
+            for verb in chosen:
+                index = rng.randrange(len(actors))
+                actor = str(actors[index])
+                course, mapping = courses[rng.randrange(len(courses))]
+                age = rng.random() * (1 if recent else months * 30.4)
+                when = now - timedelta(days=age)
+                month = int((months * 30.4 - age) // 30.4)
+                context = {"contextActivities": {"grouping": [{"id": course}]}, "extensions": {}}
+                object_id = course + "/lesson"
+                if verb == v.PASSED.id and mapping:
+                    object_id = course + "/quiz"
+                    context["extensions"][v.EXT_VALIDATED_LEVELS] = [
+                        {"competence": uri, "level": min(8, level + month // 4 + rng.randint(0, 1))}
+                        for uri, level in mapping
+                    ]
+                    if rng.random() < 0.1:
+                        context["extensions"][rules.EXT_EVIDENCE_SOURCE] = "pix"
+                elif verb == v.COMPLETED.id:
+                    object_id = course
+                    context["contextActivities"]["other"] = [
+                        {"id": uri, "definition": {"type": v.OBJECTIVE.id}} for uri, _ in mapping
+                    ]
+                elif verb == v.REGISTERED.id:
+                    object_id = course
+                elif verb == "declared":
+                    verb = v.COMPLETED.id
+                    object_id = course + "/self-assessment"
+                    context["extensions"][v.EXT_DECLARED_LEVELS] = [
+                        {"competence": uri, "level": rng.randint(1, 6)} for uri, _ in mapping
+                    ]
+                sid = uuid.UUID(int=rng.getrandbits(128), version=4)
+                data = {
+                    "id": str(sid),
+                    "actor": {"account": {"homePage": site, "name": actor}},
+                    "verb": {"id": verb},
+                    "object": {"id": object_id},
+                    "context": context,
+                    "timestamp": when.isoformat(),
+                }
+                copy.write_row((sid, actor, verb, object_id, when, now, home[index], False, json.dumps(data)))
+    del buffer
+
+
+def floor_group_by():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        start = time.perf_counter()
+        cursor.execute(
+            "SELECT collectivity_id, verb, date_trunc('month', timestamp), count(*) "
+            "FROM lms_statement GROUP BY 1, 2, 3"
+        )
+        cursor.fetchall()
+        return time.perf_counter() - start
+
+
+WORKER = r"""
+import os, sys, time, json, resource
+sys.path.insert(0, os.environ["BENCH_ROOT"])
+import django
+django.setup()
+from lms.analytics import services
+from lms.models import Collectivity
+mode = sys.argv[1]
+ids = [int(x) for x in sys.argv[2].split(",")] if len(sys.argv) > 2 and sys.argv[2] else []
+start = time.perf_counter()
+if mode == "levels":
+    services.rebuild_levels()
+elif mode == "incremental":
+    touched = services.process_new_statements()
+    print(json.dumps({"touched": sorted(touched)}))
+for pk in ids:
+    services.rebuild_snapshot(pk)
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": time.perf_counter() - start, "rss_mb": rss}))
+"""
+
+
+def worker(mode, ids=()):
+    """Run in a fresh process, as a Celery worker would; return its last JSON line."""
+    env = {**os.environ, "BENCH_ROOT": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER, mode, ",".join(map(str, ids))],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    if result.returncode:
+        raise SystemExit(result.stderr)
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    merged = {}
+    for line in lines:
+        merged.update(line)
+    return merged
+
+
+def full_rebuild(collectivity_ids, workers=2):
+    """Levels from scratch in one worker, then the snapshots shared by ``workers`` processes."""
+    start = time.perf_counter()
+    levels = worker("levels")
+    say(f"  levels rebuilt from scratch in {levels['seconds']:.1f} s (RSS {levels['rss_mb']:.0f} MB)")
+    from concurrent.futures import ThreadPoolExecutor
+
+    shares = [collectivity_ids[i::workers] for i in range(workers)]
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(lambda ids: worker("snapshots", ids), shares))
+    total = time.perf_counter() - start
+    say(
+        f"  {len(collectivity_ids)} snapshots by {workers} workers "
+        f"in {max(r['seconds'] for r in results):.1f} s"
+    )
+    return total, max([levels["rss_mb"], *[r["rss_mb"] for r in results]])
+
+
+def dashboard_times(collectivity_slug, rounds=40):
+    from django.test import Client
+
+    client = Client()
+    assert client.login(username="bench.rh", password="bench-password-123")
+    times = []
+    panels = ["overview", "growth", "levels", "gaps", "elected", "funnel"]
+    for i in range(rounds * len(panels)):
+        panel = panels[i % len(panels)]
+        start = time.perf_counter()
+        response = client.get(f"/admin/tremplin/dashboards/{panel}/", {"collectivity": collectivity_slug})
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (panel, response.status_code)
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+
+
+def main():
+    say(
+        f"Analytics benchmark — {STATEMENTS} statements, {LEARNERS} learners, "
+        f"{COLLECTIVITIES} collectivities, 12 months"
+    )
+    create_database()
+    setup_django()
+    from django.db import connection
+
+    from lms.models import Collectivity
+
+    actors, home, collectivity_ids, courses = generate()
+    floor = min(floor_group_by() for _ in range(3))
+    say(f"PostgreSQL GROUP BY floor: {floor:.2f} s")
+    connection.close()
+    total, rss = full_rebuild(collectivity_ids)
+    say(f"Full rebuild: {total:.1f} s; peak worker RSS {rss:.0f} MB")
+
+    rng = random.Random(11)
+    copy_statements(
+        connection, rng, actors, home, collectivity_ids, courses, INCREMENT, months=12, recent=True
+    )
+    connection.close()
+    incremental = worker("incremental")
+    say(f"Incremental absorption of {INCREMENT} statements (levels): {incremental['seconds']:.2f} s")
+    touched = incremental.get("touched", [])
+    snapshot_run = worker("snapshots", touched)
+    say(f"  and the {len(touched)} touched snapshots: {snapshot_run['seconds']:.1f} s by one worker")
+
+    slug = Collectivity.objects.get(pk=collectivity_ids[0]).slug
+    p50, p95 = dashboard_times(slug)
+    say(f"Dashboard render: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    say("(figures taken on a shared 2-core machine, under load from other engineers)")
+    print(
+        json.dumps(
+            {
+                "statements": STATEMENTS,
+                "learners": LEARNERS,
+                "collectivities": COLLECTIVITIES,
+                "full_rebuild_s": round(total, 2),
+                "group_by_floor_s": round(floor, 3),
+                "full_rebuild_over_floor": round(total / floor, 1) if floor else None,
+                "peak_worker_rss_mb": round(rss),
+                "incremental_10k_s": round(incremental["seconds"], 3),
+                "incremental_10k_snapshots_s": round(snapshot_run["seconds"], 2),
+                "dashboard_p50_ms": round(p50, 1),
+                "dashboard_p95_ms": round(p95, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

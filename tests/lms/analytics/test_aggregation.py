@@ -1,0 +1,161 @@
+"""The incremental aggregation and the full rebuild against the database."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from lms.analytics import services
+from lms.models import (
+    AggregationState,
+    CollectivitySnapshot,
+    CompetenceEvidence,
+    LearnerCompetenceLevel,
+    LearnerLevelHistory,
+    Statement,
+)
+from lms.xapi import vocabulary as v
+from tests.conftest import PASSWORD, right_answers
+from tests.lms.analytics.helpers import day, statement, void
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def passed(client, agent, quiz_lesson):
+    client.login(username=agent.username, password=PASSWORD)
+    client.post(quiz_lesson.url, right_answers(quiz_lesson))
+
+
+@pytest.fixture
+def uri(frameworks):
+    from competences.models import Competence
+
+    return {c.code: c.uri for c in Competence.objects.filter(framework__slug="crcn")}
+
+
+def test_a_passed_quiz_becomes_validated_levels(passed):
+    services.process_new_statements()
+    assert sorted(LearnerCompetenceLevel.objects.values_list("competence__code", "level", "kind")) == [
+        ("4.1", 2, "validated"),
+        ("4.2", 3, "validated"),
+    ]
+
+
+def test_the_collectivity_of_new_statements_is_touched(passed, commune):
+    AggregationState.objects.update(watermark=0)
+    assert services.process_new_statements() == {commune.pk}
+
+
+def test_a_snapshot_records_when_and_from_which_watermark_it_was_computed(passed, commune):
+    services.process_new_statements()
+    snapshot = services.rebuild_snapshot(commune.pk)
+    assert (snapshot.watermark, snapshot.computed_at is not None) == (
+        AggregationState.objects.get().watermark,
+        True,
+    )
+
+
+def test_aggregation_is_idempotent(passed):
+    services.process_new_statements()
+    first = list(LearnerLevelHistory.objects.values_list("actor_name", "competence", "level", "reached_at"))
+    services.process_new_statements()
+    AggregationState.objects.update(watermark=0)  # a full re-run from the start
+    services.process_new_statements()
+    again = list(LearnerLevelHistory.objects.values_list("actor_name", "competence", "level", "reached_at"))
+    assert (sorted(again), CompetenceEvidence.objects.filter(kind="validated").count()) == (sorted(first), 2)
+
+
+def test_voided_statement_no_longer_counts(uri):
+    passed = statement("a", v.PASSED.id, validated=[{"competence": uri["4.2"], "level": 3}])
+    Statement.objects.bulk_create([passed])
+    services.process_new_statements()
+    Statement.objects.bulk_create([void("a", passed.statement_id, when=day(1))])
+    services.process_new_statements()
+    assert not LearnerLevelHistory.objects.exists()
+
+
+def test_self_assessment_gives_a_declared_level_beside_the_validated_one(uri):
+    Statement.objects.bulk_create(
+        [
+            statement("a", v.PASSED.id, validated=[{"competence": uri["1.1"], "level": 2}]),
+            statement("a", v.COMPLETED.id, declared=[{"competence": uri["1.1"], "level": 5}], when=day(1)),
+        ]
+    )
+    services.process_new_statements()
+    assert sorted(LearnerCompetenceLevel.objects.values_list("kind", "level")) == [
+        ("declared", 5),
+        ("validated", 2),
+    ]
+
+
+def test_imported_pix_evidence_keeps_its_source(uri):
+    Statement.objects.bulk_create(
+        [statement("a", v.PASSED.id, validated=[{"competence": uri["1.1"], "level": 4}], source="pix")]
+    )
+    services.process_new_statements()
+    assert list(CompetenceEvidence.objects.values_list("source", flat=True)) == ["pix"]
+
+
+def test_watermark_stops_below_a_recent_hole_in_the_sequence(uri):
+    rows = Statement.objects.bulk_create([statement("a", v.EXPERIENCED.id) for _ in range(3)])
+    Statement.objects.filter(seq=rows[1].seq).delete()  # as if its transaction had not committed yet
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL looks at the transactions really in flight: see the next test")
+    assert services.safe_upper_bound(rows[0].seq - 1) == rows[0].seq
+
+
+@pytest.mark.django_db(transaction=True)
+def test_watermark_waits_for_a_transaction_still_in_flight_on_postgresql(frameworks):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    import psycopg
+
+    from tests.integration.conftest import database_url
+
+    first = Statement.objects.bulk_create([statement("a", v.EXPERIENCED.id)])[0]
+    with psycopg.connect(database_url()) as other:  # takes the next seq and does not commit yet
+        row = statement("b", v.EXPERIENCED.id)
+        other.execute(
+            "INSERT INTO lms_statement (statement_id, actor_name, verb, object_id, timestamp, stored, "
+            "voided, data) VALUES (%s, 'b', %s, 'x', now(), now(), false, '{}')",
+            [row.statement_id, v.EXPERIENCED.id],
+        )
+        Statement.objects.bulk_create([statement("c", v.EXPERIENCED.id)])
+        bound = services.safe_upper_bound(first.seq - 1)
+        other.rollback()
+    assert bound == first.seq
+
+
+def test_watermark_passes_an_old_hole_in_the_sequence(uri):
+    rows = Statement.objects.bulk_create([statement("a", v.EXPERIENCED.id) for _ in range(3)])
+    Statement.objects.filter(seq=rows[1].seq).delete()  # a rolled-back transaction, long ago
+    later = timezone.now() + timedelta(hours=1)
+    assert services.safe_upper_bound(rows[0].seq - 1, now=later) == rows[2].seq
+
+
+def test_full_rebuild_finds_no_difference_after_incremental_runs(passed):
+    services.process_new_statements()
+    assert services.rebuild_levels() == 0
+
+
+def test_full_rebuild_repairs_and_counts_a_wrong_history(passed):
+    services.process_new_statements()
+    LearnerLevelHistory.objects.filter(level=1).delete()
+    assert (services.rebuild_levels(), LearnerLevelHistory.objects.filter(level=1).count()) == (2, 2)
+
+
+def test_aggregate_command_processes_and_rebuilds(passed, commune):
+    call_command("lms_aggregate")
+    assert CollectivitySnapshot.objects.filter(collectivity=commune, kind="figures").exists()
+
+
+def test_aggregate_command_full_rebuild_reports_the_differences(passed, commune):
+    from io import StringIO
+
+    services.process_new_statements()
+    output = StringIO()
+    call_command("lms_aggregate", "--full", stdout=output)
+    assert AggregationState.objects.get().checked_at is not None

@@ -1,0 +1,65 @@
+"""The level history is the same whether statements arrive in batches (incremental) or are rebuilt at once."""
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lms.analytics import services
+from lms.models import Statement
+from lms.xapi import vocabulary as v
+from tests.lms.analytics.helpers import day, statement, void
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = ["a", "b", "c"]
+CODES = ["1.1", "2.1", "4.2"]
+
+evidence_event = st.tuples(
+    st.just("evidence"),
+    st.sampled_from(ACTORS),
+    st.sampled_from(CODES),
+    st.sampled_from(["validated", "declared", "failed", "pix"]),
+    st.integers(min_value=0, max_value=9),  # 0 and 9 are invalid levels: ignored by the rules
+    st.integers(min_value=0, max_value=365),
+)
+void_event = st.tuples(st.just("void"), st.integers(min_value=0, max_value=50))
+streams = st.lists(st.one_of(evidence_event, evidence_event, evidence_event, void_event), max_size=25)
+
+
+def _rows(events, uri):
+    rows = []
+    for event in events:
+        if event[0] == "void":
+            if rows:
+                target = rows[event[1] % len(rows)]
+                rows.append(void(target.actor_name, target.statement_id, when=day(400)))
+            continue
+        _, actor, code, kind, level, when = event
+        levels = [{"competence": uri[code], "level": level}]
+        if kind == "declared":
+            rows.append(statement(actor, v.COMPLETED.id, declared=levels, when=day(when)))
+        else:
+            verb = v.FAILED.id if kind == "failed" else v.PASSED.id
+            source = "pix" if kind == "pix" else None
+            rows.append(statement(actor, verb, validated=levels, source=source, when=day(when)))
+    return rows
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=streams, cuts=st.lists(st.integers(min_value=0, max_value=25), max_size=4))
+def test_incremental_history_equals_the_history_rebuilt_from_scratch(frameworks, events, cuts):
+    from competences.models import Competence
+
+    uri = {c.code: c.uri for c in Competence.objects.filter(framework__slug="crcn", code__in=CODES)}
+    rows = _rows(events, uri)
+    bounds = sorted({0, len(rows), *[min(cut, len(rows)) for cut in cuts]})
+    with transaction.atomic():
+        for start, end in zip(bounds, bounds[1:], strict=False):
+            Statement.objects.bulk_create(rows[start:end])
+            services.process_new_statements()
+        incremental = services.level_history_frame()
+        mismatches = services.rebuild_levels()
+        rebuilt = services.level_history_frame()
+        transaction.set_rollback(True)
+    assert (mismatches, incremental.equals(rebuilt)) == (0, True)

@@ -1,0 +1,114 @@
+"""The evidence rules (lms/analytics/rules.py) applied by the pure pipeline steps, each on a tiny frame."""
+
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from lms.analytics import pipeline, rules
+from lms.xapi import vocabulary as v
+
+T1 = datetime(2026, 1, 1, tzinfo=UTC)
+T2 = datetime(2026, 2, 1, tzinfo=UTC)
+T3 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def _statement(sid, verb, *, validated=None, declared=None, source=None, objectives=None, actor="a", when=T1):
+    return {
+        "seq": 1,
+        "statement_id": sid,
+        "actor_name": actor,
+        "verb": verb,
+        "timestamp": when,
+        "validated": validated,
+        "declared": declared,
+        "source": source,
+        "objectives": objectives,
+    }
+
+
+def _evidence(*statements):
+    return pipeline.extract_evidence(pd.DataFrame(list(statements)))
+
+
+def test_passed_assessment_validates_each_listed_level():
+    evidence = _evidence(
+        _statement(
+            "s1",
+            v.PASSED.id,
+            validated=[{"competence": "c42", "level": 3}, {"competence": "c41", "level": 2}],
+        )
+    )
+    assert sorted(zip(evidence["competence_uri"], evidence["level"], evidence["kind"], strict=True)) == [
+        ("c41", 2, "validated"),
+        ("c42", 3, "validated"),
+    ]
+
+
+def test_failed_assessment_validates_nothing():
+    assert _evidence(_statement("s1", v.FAILED.id, validated=[{"competence": "c", "level": 3}])).empty
+
+
+def test_imported_pix_level_is_validated_with_its_source():
+    evidence = _evidence(
+        _statement("s1", v.PASSED.id, validated=[{"competence": "c", "level": 4}], source="pix")
+    )
+    assert evidence[["kind", "source"]].to_dict("records") == [{"kind": "validated", "source": "pix"}]
+
+
+def test_tremplin_is_the_source_when_none_is_given():
+    evidence = _evidence(_statement("s1", v.PASSED.id, validated=[{"competence": "c", "level": 4}]))
+    assert evidence["source"].tolist() == [rules.DEFAULT_SOURCE]
+
+
+def test_self_assessment_is_declared_whatever_its_verb():
+    evidence = _evidence(_statement("s1", v.COMPLETED.id, declared=[{"competence": "c", "level": 5}]))
+    assert evidence[["kind", "level"]].to_dict("records") == [{"kind": "declared", "level": 5}]
+
+
+def test_course_completion_records_exposure_without_a_level():
+    objective = {"id": "c", "definition": {"type": v.OBJECTIVE.id}}
+    evidence = _evidence(_statement("s1", v.COMPLETED.id, objectives=[objective]))
+    assert evidence[["kind", "level"]].to_dict("records") == [{"kind": "exposure", "level": 0}]
+
+
+def test_levels_outside_one_to_eight_are_ignored():
+    assert _evidence(_statement("s1", v.PASSED.id, validated=[{"competence": "c", "level": 9}])).empty
+
+
+def test_malformed_level_lists_are_ignored():
+    assert _evidence(_statement("s1", v.PASSED.id, validated=["c", {"level": 2}, {"competence": "c"}])).empty
+
+
+def _history(rows):
+    evidence = pd.DataFrame(rows, columns=["actor_name", "competence_id", "kind", "level", "occurred_at"])
+    return pipeline.level_history(evidence)
+
+
+def test_reaching_a_level_directly_reaches_the_levels_below_on_that_date():
+    history = _history([("a", 1, "validated", 3, T2)])
+    assert history[["level", "reached_at"]].values.tolist() == [[1, T2], [2, T2], [3, T2]]
+
+
+def test_each_level_keeps_the_date_it_was_first_reached():
+    history = _history(
+        [("a", 1, "validated", 3, T3), ("a", 1, "validated", 1, T1), ("a", 1, "validated", 2, T2)]
+    )
+    assert history["reached_at"].tolist() == [T1, T2, T3]
+
+
+def test_current_validated_level_never_goes_down():
+    rows = [("a", 1, "validated", 4, T1), ("a", 1, "validated", 2, T2)]
+    evidence = pd.DataFrame(rows, columns=["actor_name", "competence_id", "kind", "level", "occurred_at"])
+    levels = pipeline.current_levels(pipeline.level_history(evidence), evidence)
+    assert levels["level"].tolist() == [4]
+
+
+def test_current_declared_level_is_the_latest_self_assessment():
+    rows = [("a", 1, "declared", 4, T1), ("a", 1, "declared", 2, T2)]
+    evidence = pd.DataFrame(rows, columns=["actor_name", "competence_id", "kind", "level", "occurred_at"])
+    levels = pipeline.current_levels(pipeline.level_history(evidence), evidence)
+    assert levels[levels["kind"] == "declared"]["level"].tolist() == [2]
+
+
+def test_every_rule_has_a_title_and_an_explanation_for_hr_managers():
+    assert all(str(rule.title) and str(rule.explanation) for rule in rules.RULES)
