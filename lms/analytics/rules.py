@@ -15,10 +15,9 @@ from lms.models import EvidenceKind
 from lms.xapi import vocabulary as v
 
 #: Context extension naming where imported evidence comes from (e.g. ``"pix"``); absent means Tremplin.
-#: Kept here until the vocabulary module adopts it (``lms/xapi/vocabulary.py`` is owned by the xAPI work).
 EXT_EVIDENCE_SOURCE = v.EXT_EVIDENCE_SOURCE
 #: The ADL verb of a statement that voids another one (its object is a ``StatementRef``).
-VOIDED = v.ADL_VERBS[: -len("verbs/")] + "verbs/voided"
+VOIDED = v.VOIDED.id
 #: The source of evidence recorded by Tremplin itself.
 DEFAULT_SOURCE = "tremplin"
 #: Levels of the frameworks (DigComp / CRCN).
