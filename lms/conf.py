@@ -22,11 +22,11 @@ DEFAULTS = {
     # Months shown by the dashboards (the snapshot window).
     "DASHBOARD_MONTHS": 12,
     # Dotted path of a function (epci) -> queryset of member collectivities that consent to share their
-    # aggregated figures with it; the default shares nothing until the tenancy consent lands.
-    "CONSOLIDATION_CONSENT": "lms.analytics.consolidation.no_consent",
+    # aggregated figures with it (default: the members' active AggregateSharing agreements).
+    "CONSOLIDATION_CONSENT": "lms.services.scope.consenting_members",
     # Dotted path of a function (request, collectivity, description, actor_names) called when an HR manager
-    # opens the list of learners behind a figure (the audit log hook); the default logs it.
-    "DRILLDOWN_AUDIT": "lms.analytics.consolidation.log_drilldown",
+    # opens the list of learners behind a figure (default: one audit-log entry per person).
+    "DRILLDOWN_AUDIT": "lms.services.audit.record_drilldown",
     # Dotted path of the statement store backend.
     "STATEMENT_STORE": "lms.xapi.storage.DatabaseStatementStore",
     # Name of the group that gives HR managers access to the Wagtail admin.

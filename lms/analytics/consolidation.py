@@ -1,12 +1,13 @@
 """Extension points of the dashboards that other work fills in: consent, audit log, similar collectivities.
 
-* Consent (tenancy work): an EPCI or a centre de gestion sees the consolidated figures of the member
-  collectivities that consent to it. ``LMS_CONSOLIDATION_CONSENT`` names a function ``(collectivity) ->
-  QuerySet[Collectivity]``; the default, :func:`no_consent`, shares nothing. Once a consent model exists,
-  point the setting to a function returning ``collectivity.members.filter(<consent given>)``.
-* Audit log (tenancy work): every drill-down from a figure to learners calls ``LMS_DRILLDOWN_AUDIT`` with
-  ``(request, collectivity, description, actor_names)``; the default, :func:`log_drilldown`, writes a log
-  line. Point it to the audit-log service when it lands.
+* Consent: an EPCI or a centre de gestion sees the consolidated figures of the member collectivities that
+  consent to it. ``LMS_CONSOLIDATION_CONSENT`` names a function ``(collectivity) -> QuerySet[Collectivity]``;
+  the default is :func:`lms.services.scope.consenting_members` (active ``AggregateSharing`` agreements);
+  :func:`no_consent` shares nothing.
+* Audit log: every drill-down from a figure to learners calls ``LMS_DRILLDOWN_AUDIT`` with
+  ``(request, collectivity, description, actor_names)``; the default is
+  :func:`lms.services.audit.record_drilldown` (one audit-log entry per person); :func:`log_drilldown` only
+  writes a log line.
 """
 
 import logging

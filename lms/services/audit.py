@@ -1,5 +1,7 @@
 """The audit log of access to people's individual data, readable by platform administrators."""
 
+from django.contrib.auth import get_user_model
+
 from lms.models import AuditLogEntry
 
 Action = AuditLogEntry.Action
@@ -31,4 +33,27 @@ def record(actor, action: str, subject=None, *, what: str = "", collectivity=Non
         subject_label=_label(subject),
         collectivity=collectivity,
         what=what[:255],
+    )
+
+
+def record_drilldown(request, collectivity, description: str, actor_names: list[str]) -> None:
+    """Record that an HR manager opened the list of learners behind a dashboard figure: one entry per person.
+
+    This is the dashboards' audit hook (``LMS_DRILLDOWN_AUDIT``).
+    """
+    people = get_user_model().objects.filter(lms_learner__actor_name__in=actor_names)
+    actor = request.user if request.user.is_authenticated else None
+    AuditLogEntry.objects.bulk_create(
+        [
+            AuditLogEntry(
+                actor=actor,
+                actor_label=_label(actor),
+                action=Action.VIEWED,
+                subject=person,
+                subject_label=_label(person),
+                collectivity=collectivity,
+                what=description[:255],
+            )
+            for person in people
+        ]
     )

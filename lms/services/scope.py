@@ -166,3 +166,16 @@ def scoped_queryset(user, model: type[Model]) -> QuerySet:
     except KeyError:
         raise LookupError(f"No collectivity scope for {model._meta.label}") from None
     return scope(user)
+
+
+def consenting_members(collectivity: Collectivity) -> QuerySet[Collectivity]:
+    """Return the members of an EPCI or centre de gestion that share their aggregated figures with it.
+
+    The dashboards' consolidated view reads only these (``LMS_CONSOLIDATION_CONSENT``); an agreement is
+    recorded and revoked on the member's side (:class:`~lms.models.AggregateSharing`).
+    """
+    return Collectivity.objects.filter(
+        groupings=collectivity,
+        sharings_granted__grouping=collectivity,
+        sharings_granted__revoked_at__isnull=True,
+    ).distinct()
