@@ -20,7 +20,9 @@ class ManagerMenuItem(MenuItem):
     """Shown to the HR managers of at least one collectivity (who may see its people)."""
 
     def is_shown(self, request):
-        return managed_collectivities(request.user).exists()
+        if not hasattr(request, "_lms_manages"):
+            request._lms_manages = managed_collectivities(request.user).exists()
+        return request._lms_manages
 
 
 for _model, _policy in PERMISSION_POLICIES:

@@ -120,7 +120,9 @@ def test_invalid_csv_is_rejected_with_each_bad_row_and_column():
     with pytest.raises(ImportRejected) as rejected:
         import_framework(BAD_CSV, "csv")
     # Row numbers and column names, whatever the language of the messages.
-    assert [(re.findall(r"\d+", e)[0], re.findall(r"“(\w+)”", e)[0]) for e in rejected.value.errors] == [
+    assert [
+        (re.findall(r"\d+", e)[0], re.findall(r"[“«]\s?(\w+)\s?[”»]", e)[0]) for e in rejected.value.errors
+    ] == [
         ("3", "level"),
         ("5", "area"),
         ("6", "title"),

@@ -1,10 +1,14 @@
 """An editor builds a course with a quiz through the Wagtail admin's page forms, without help."""
 
+import html
+
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
 from competences.models import Competence
+from courses.blocks import VALIDATION_RULE_HELP
 from courses.models import CoursePage, LessonPage, TrackPage
 from lms.models import AssessmentAttempt, Statement
 from lms.xapi import vocabulary as v
@@ -177,8 +181,12 @@ def test_an_image_with_alternative_text_is_shown_at_the_displayed_size(editor_cl
 def test_editor_sees_the_validation_rule_on_the_course_form(editor_client, catalogue):
     track = TrackPage.objects.get(slug="numerique")
     url = reverse("wagtailadmin_pages:add", args=("lms_courses", "coursepage", track.pk))
-    page = editor_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "level 3 of 4.2 is validated when at least 80 % of its level-3 questions are right" in page
+    page = html.unescape(editor_client.get(url).content.decode())
+    with translation.override("fr"):
+        assert str(VALIDATION_RULE_HELP) in page
+    with translation.override("en"):
+        rule = str(VALIDATION_RULE_HELP)
+    assert "level 3 of 4.2 is validated when at least 80 % of its level-3 questions are right" in rule
 
 
 def test_editor_previews_a_lesson(editor_client, catalogue):

@@ -119,9 +119,9 @@ def test_pix_levels_show_in_the_collectivity_snapshot(people, commune, sample):
     import_profiles_collection(sample, commune)
     analytics.process_new_statements()
     snapshot = analytics.rebuild_snapshot(commune.pk)
-    counts = {row["competence_id"]: row["counts"] for row in snapshot.data["competences"]}
     crcn_11 = Competence.objects.get(framework__slug="crcn", code="1.1")
-    assert counts[crcn_11.pk].get("3") == 1
+    levels = snapshot.data["groups"]["all|all|all"]["levels"]  # [competence][month][level 0..8]
+    assert levels[snapshot.data["competences"].index(crcn_11.pk)][-1][3] == 1
 
 
 def bad_file(sample: bytes, old: str, new: str) -> bytes:

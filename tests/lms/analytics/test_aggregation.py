@@ -119,8 +119,9 @@ def test_watermark_waits_for_a_transaction_still_in_flight_on_postgresql(framewo
     with psycopg.connect(database_url()) as other:  # takes the next seq and does not commit yet
         row = statement("b", v.EXPERIENCED.id)
         other.execute(
-            "INSERT INTO lms_statement (statement_id, actor_name, verb, object_id, timestamp, stored, "
-            "voided, data) VALUES (%s, 'b', %s, 'x', now(), now(), false, '{}')",
+            "INSERT INTO lms_statement (statement_id, actor_name, agent_ifi, object_type, verb, object_id, "
+            "timestamp, stored, voided, related_agents, related_activities, data) "
+            "VALUES (%s, 'b', '', 'Activity', %s, 'x', now(), now(), false, '', '', '{}')",
             [row.statement_id, v.EXPERIENCED.id],
         )
         Statement.objects.bulk_create([statement("c", v.EXPERIENCED.id)])

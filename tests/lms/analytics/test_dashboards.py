@@ -175,7 +175,8 @@ def test_each_panel_reads_its_snapshot_in_a_bounded_number_of_queries(
     settings.LMS_MIN_GROUP_SIZE = 1
     _login(client, hr_manager)
     client.get(f"/admin/tremplin/dashboards/{panel}/")
-    with django_assert_max_num_queries(16):
+    # Session, user, permissions and the admin menu (one query per Tremplin menu) come with every admin page.
+    with django_assert_max_num_queries(20):
         assert client.get(f"/admin/tremplin/dashboards/{panel}/").status_code == 200
 
 

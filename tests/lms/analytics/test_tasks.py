@@ -29,7 +29,12 @@ def sent(monkeypatch):
 
 
 def _store_one(actor="a"):
-    get_store().store([statement(actor, v.EXPERIENCED.id).data | {"actor": {"account": {"name": actor}}}])
+    get_store().store(
+        [
+            statement(actor, v.EXPERIENCED.id).data
+            | {"actor": {"account": {"homePage": "http://testserver", "name": actor}}}
+        ]
+    )
 
 
 def test_a_burst_of_ingestion_enqueues_one_aggregation(sent, django_capture_on_commit_callbacks):
@@ -90,6 +95,8 @@ def test_beat_runs_the_incremental_aggregation_and_the_nightly_rebuild():
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
     )
-    assert result.stdout.strip() == str(
-        ["lms.analytics.tasks.aggregate_statements", "lms.analytics.tasks.full_rebuild"]
+    tasks = result.stdout.strip()
+    assert (
+        "'lms.analytics.tasks.aggregate_statements'" in tasks
+        and "'lms.analytics.tasks.full_rebuild'" in tasks
     )
