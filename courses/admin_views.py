@@ -8,15 +8,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from lms.services import learning
-from lms.services.scope import visible_collectivities
+from lms.services.scope import managed_collectivities
 
 from . import services
 from .forms import AssignmentForm
 
 
 def assign_course(request):
-    """Assign a course to people or to a job profile of the manager's collectivity, with a due date."""
-    collectivities = visible_collectivities(request.user)
+    """Assign a course to people, a job profile or a service of the manager's collectivity."""
+    collectivities = managed_collectivities(request.user)
     if not collectivities.exists():
         raise PermissionDenied
     form = AssignmentForm(request.POST or None, collectivities=collectivities)
@@ -26,6 +26,9 @@ def assign_course(request):
         if data["job_profile"]:
             people = learning.learners_for_assignment(data["collectivity"], job_profile=data["job_profile"])
             kind = learning.EnrolmentKind.JOB_PROFILE
+        elif data["service"]:
+            people = learning.learners_for_assignment(data["collectivity"], service=data["service"])
+            kind = learning.EnrolmentKind.SERVICE
         else:
             people = learning.learners_for_assignment(data["collectivity"], users=data["learners"])
             kind = learning.EnrolmentKind.PERSON

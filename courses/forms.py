@@ -5,13 +5,13 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from competences.models import JobProfile
-from lms.models import Membership
+from lms.models import Membership, Service
 
 from .models import CoursePage
 
 
 class AssignmentForm(forms.Form):
-    """An HR manager assigns a course to people or to a job profile of their collectivity."""
+    """An HR manager assigns a course to people, to a job profile or to a service of their collectivity."""
 
     course = forms.ModelChoiceField(label=_("Course"), queryset=CoursePage.objects.none())
     collectivity = forms.ModelChoiceField(label=_("Collectivity"), queryset=None)
@@ -25,6 +25,11 @@ class AssignmentForm(forms.Form):
     job_profile = forms.ModelChoiceField(
         label=_("Or everyone with the job profile"),
         queryset=JobProfile.objects.none(),
+        required=False,
+    )
+    service = forms.ModelChoiceField(
+        label=_("Or everyone in the service"),
+        queryset=Service.objects.none(),
         required=False,
     )
     due_date = forms.DateField(
@@ -45,16 +50,27 @@ class AssignmentForm(forms.Form):
             .order_by("last_name", "first_name", "username")
         )
         self.fields["learners"].label_from_instance = lambda user: user.get_full_name() or user.username
+        self.fields["service"].queryset = Service.objects.filter(collectivity__in=collectivities).order_by(
+            "collectivity__name", "name"
+        )
         self.fields["job_profile"].queryset = JobProfile.objects.filter(
             models_q_shared_or(collectivities)
         ).order_by("name")
 
     def clean(self):
         data = super().clean()
-        if not data.get("learners") and not data.get("job_profile"):
-            raise forms.ValidationError(_("Choose people or a job profile."))
-        if data.get("learners") and data.get("job_profile"):
-            raise forms.ValidationError(_("Choose people or a job profile, not both."))
+        chosen = [name for name in ("learners", "job_profile", "service") if data.get(name)]
+        if not chosen:
+            raise forms.ValidationError(_("Choose people, a job profile or a service."))
+        if len(chosen) > 1:
+            raise forms.ValidationError(_("Choose people, a job profile or a service: only one of them."))
+        collectivity = data.get("collectivity")
+        if (
+            collectivity is not None
+            and data.get("service")
+            and data["service"].collectivity_id != collectivity.pk
+        ):
+            self.add_error("service", _("This service belongs to another collectivity."))
         return data
 
 

@@ -5,14 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from lms.services.scope import visible_collectivities
+from lms.services.scope import managed_collectivities
 
 from .admin_views import assign_course
 
 
 class AssignMenuItem(MenuItem):
     def is_shown(self, request):
-        return visible_collectivities(request.user).exists()
+        return managed_collectivities(request.user).exists()
 
 
 @hooks.register("register_admin_urls")

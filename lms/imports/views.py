@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from lms.services.scope import visible_collectivities
+from lms.services.scope import managed_collectivities
 
 from .pix import PixImportRejected, import_profiles_collection
 
@@ -40,7 +40,7 @@ class PixImportView(WagtailAdminTemplateMixin, FormView):
     header_icon = "upload"
 
     def dispatch(self, request, *args, **kwargs):
-        self.collectivities = visible_collectivities(request.user)
+        self.collectivities = managed_collectivities(request.user)
         if not self.collectivities.exists():
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)

@@ -93,7 +93,6 @@ def learners_for_assignment(collectivity, *, users=(), job_profile=None, service
     """Return the learners of ``collectivity`` an HR manager targets: people, a job profile or a service.
 
     Only agents and elected officials of the manager's own collectivity are returned (the scope rule).
-    ``service`` works once memberships carry a service (``Membership.service``).
     """
     memberships = Membership.objects.filter(collectivity=collectivity, role__in=Membership.LEARNER_ROLES)
     if job_profile is not None:

@@ -80,6 +80,50 @@ def test_hr_assigns_a_course_to_a_job_profile_through_the_admin(client, rgpd, ag
     ]
 
 
+def test_hr_assigns_a_course_to_a_service_through_the_admin(client, rgpd, agent, hr_manager, commune):
+    from lms.models import Service
+
+    service = Service.objects.create(collectivity=commune, name="Accueil")
+    Membership.objects.filter(user=agent).update(service=service)
+    make_user("other", commune, Membership.Role.AGENT)
+    client.force_login(hr_manager)
+    response = client.post(
+        reverse("lms_courses_assign"), {"course": rgpd.pk, "collectivity": commune.pk, "service": service.pk}
+    )
+    assert response.status_code == 302
+    assert list(Enrolment.objects.values_list("user__username", "assigned_via")) == [("camille", "service")]
+
+
+def test_hr_cannot_assign_to_a_service_of_another_collectivity(
+    client, rgpd, hr_manager, commune, other_commune
+):
+    from lms.models import Service
+
+    elsewhere = Service.objects.create(collectivity=other_commune, name="Accueil")
+    client.force_login(hr_manager)
+    response = client.post(
+        reverse("lms_courses_assign"),
+        {"course": rgpd.pk, "collectivity": commune.pk, "service": elsewhere.pk},
+    )
+    assert response.status_code == 400 and not Enrolment.objects.exists()
+
+
+def test_an_epci_manager_cannot_assign_courses_to_people_of_a_sharing_member(
+    client, rgpd, agent, commune, other_commune
+):
+    from lms.models import AggregateSharing, Collectivity
+
+    epci = Collectivity.objects.create(name="CC", slug="cc", kind="epci")
+    epci.members.add(commune)
+    AggregateSharing.objects.create(member=commune, grouping=epci)
+    manager = make_user("rh.cc", epci, Membership.Role.HR_MANAGER)
+    client.force_login(manager)
+    response = client.post(
+        reverse("lms_courses_assign"), {"course": rgpd.pk, "collectivity": commune.pk, "learners": [agent.pk]}
+    )
+    assert response.status_code == 400 and not Enrolment.objects.exists()
+
+
 def test_assignment_view_refuses_a_person_without_hr_rights(signed_in):
     assert signed_in.get(reverse("lms_courses_assign")).status_code in (302, 403)
 
