@@ -29,6 +29,7 @@ from lms.models import (
     Collectivity,
     CollectivitySnapshot,
     CompetenceEvidence,
+    ErasedMember,
     EvidenceKind,
     LearnerCompetenceLevel,
     LearnerLevelHistory,
@@ -610,10 +611,21 @@ def collectivity_members(collectivity_id: int) -> pd.DataFrame:
 
     ``service_id`` is null until memberships carry a service (the tenancy work): then select it here.
     """
-    rows = Membership.objects.filter(
-        collectivity_id=collectivity_id, role__in=Membership.LEARNER_ROLES, user__lms_learner__isnull=False
-    ).values_list("user__lms_learner__actor_name", "role", "job_profile_id")
-    frame = pd.DataFrame.from_records(list(rows), columns=["actor_name", "population", "job_profile_id"])
+    rows = list(
+        Membership.objects.filter(
+            collectivity_id=collectivity_id,
+            role__in=Membership.LEARNER_ROLES,
+            user__lms_learner__isnull=False,
+        ).values_list("user__lms_learner__actor_name", "role", "job_profile_id")
+    )
+    # Erased people still count, under their pseudonym, in the figures of the collectivity they learned in.
+    rows += [
+        (actor_name, population, None)
+        for actor_name, population in ErasedMember.objects.filter(
+            collectivity_id=collectivity_id
+        ).values_list("actor_name", "population")
+    ]
+    frame = pd.DataFrame.from_records(rows, columns=["actor_name", "population", "job_profile_id"])
     frame["actor_name"] = frame["actor_name"].astype(str)
     return frame.assign(service_id=None)
 

@@ -9,7 +9,7 @@ from .analytics import (
     PendingRun,
 )
 from .lrs import ForwardingFailure, ForwardingTarget, LrsAttachment, LrsClient, LrsDocument
-from .organisations import AggregateSharing, Collectivity, Learner, Membership, Service
+from .organisations import AggregateSharing, Collectivity, ErasedMember, Learner, Membership, Service
 from .progress import AssessmentAttempt, Enrolment, LessonProgress, SelfAssessment
 from .statements import Statement
 
@@ -25,6 +25,7 @@ __all__ = [
     "CollectivitySnapshot",
     "CompetenceEvidence",
     "Enrolment",
+    "ErasedMember",
     "EvidenceKind",
     "ForwardingFailure",
     "ForwardingTarget",

@@ -267,6 +267,31 @@ class AggregateSharing(models.Model):
         return self.revoked_at is None
 
 
+class ErasedMember(models.Model):
+    """What stays of an erased person in a collectivity: their pseudonym and their population, nothing else.
+
+    Aggregated figures keep counting the person's pseudonymised statements where they belonged; nothing here
+    leads back to them (the pseudonym is random and the account is gone).
+    """
+
+    actor_name = models.CharField(_("pseudonym"), max_length=255, db_index=True)
+    collectivity = models.ForeignKey(
+        Collectivity, on_delete=models.CASCADE, related_name="erased_members", verbose_name=_("collectivity")
+    )
+    population = models.CharField(_("population"), max_length=20)
+    erased_at = models.DateTimeField(_("erased"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("erased member")
+        verbose_name_plural = _("erased members")
+        constraints = [
+            models.UniqueConstraint(fields=["actor_name", "collectivity"], name="lms_erasedmember_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.actor_name} ({self.collectivity_id})"
+
+
 class Learner(models.Model):
     """The pseudonymous identity of a person in xAPI statements.
 

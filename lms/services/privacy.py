@@ -23,9 +23,12 @@ from lms.models import (
     AuditLogEntry,
     CompetenceEvidence,
     Enrolment,
+    ErasedMember,
     Learner,
     LearnerCompetenceLevel,
+    LearnerLevelHistory,
     LessonProgress,
+    LrsDocument,
     Membership,
     Statement,
 )
@@ -183,9 +186,22 @@ def pseudonymise_actor(actor_name: str) -> str:
         statement.data = {**statement.data, "actor": actor}
         statement.actor_name = pseudonym
         batch.append(statement)
-    Statement.objects.bulk_update(batch, ["data", "actor_name"], batch_size=500)
+    old_ifi = f"account:{lms_settings.SITE_URL}|{actor_name}"
+    new_ifi = f"account:{lms_settings.SITE_URL}|{pseudonym}"
+    for statement in batch:
+        # The LRS's filter columns carry the actor too (agent_ifi, and related_agents one per line).
+        statement.agent_ifi = new_ifi if statement.agent_ifi == old_ifi else statement.agent_ifi
+        statement.related_agents = "\n".join(
+            new_ifi if line == old_ifi else line for line in (statement.related_agents or "").split("\n")
+        )
+    Statement.objects.bulk_update(
+        batch, ["data", "actor_name", "agent_ifi", "related_agents"], batch_size=500
+    )
     CompetenceEvidence.objects.filter(actor_name=actor_name).update(actor_name=pseudonym)
     LearnerCompetenceLevel.objects.filter(actor_name=actor_name).update(actor_name=pseudonym)
+    LearnerLevelHistory.objects.filter(actor_name=actor_name).update(actor_name=pseudonym)
+    # Documents that launched activities kept for the person (state, agent profile) are theirs alone: gone.
+    LrsDocument.objects.filter(agent_ifi=old_ifi).delete()
     return pseudonym
 
 
@@ -203,6 +219,17 @@ def erase_person(user, *, by=None, reason: str = "request") -> str | None:
     """
     learner = Learner.objects.filter(user=user).first()
     pseudonym = pseudonymise_actor(str(learner.actor_name)) if learner else None
+    if pseudonym:
+        # Aggregates keep counting the person where they learned, under the pseudonym only.
+        ErasedMember.objects.bulk_create(
+            [
+                ErasedMember(actor_name=pseudonym, collectivity_id=collectivity_id, population=role)
+                for collectivity_id, role in Membership.objects.filter(
+                    user=user, role__in=Membership.LEARNER_ROLES
+                ).values_list("collectivity_id", "role")
+            ],
+            ignore_conflicts=True,
+        )
     label = pseudonym or f"erased-{uuid.uuid4()}"
     AuditLogEntry.objects.filter(subject=user).update(subject_label=label)
     AuditLogEntry.objects.filter(actor=user).update(actor_label=label)
