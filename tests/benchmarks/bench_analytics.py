@@ -172,8 +172,8 @@ def copy_statements(connection, rng, actors, home, collectivity_ids, courses, co
     now = datetime.now(UTC)
     buffer = io.StringIO()
     sql = (
-        "COPY lms_statement (statement_id, actor_name, verb, object_id, timestamp, stored, collectivity_id, "
-        "voided, data) "
+        "COPY lms_statement (statement_id, actor_name, agent_ifi, object_type, verb, object_id, timestamp, "
+        "stored, collectivity_id, voided, related_agents, related_activities, data) "
         "FROM STDIN"
     )
     chosen = rng.choices(names, weights, k=count)
@@ -219,7 +219,24 @@ def copy_statements(connection, rng, actors, home, collectivity_ids, courses, co
                     "context": context,
                     "timestamp": when.isoformat(),
                 }
-                copy.write_row((sid, actor, verb, object_id, when, now, home[index], False, json.dumps(data)))
+                ifi = f"account:{site}|{actor}"
+                copy.write_row(
+                    (
+                        sid,
+                        actor,
+                        ifi,
+                        "Activity",
+                        verb,
+                        object_id,
+                        when,
+                        now,
+                        home[index],
+                        False,
+                        ifi,
+                        object_id,
+                        json.dumps(data),
+                    )
+                )
     del buffer
 
 
