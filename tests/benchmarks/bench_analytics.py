@@ -361,7 +361,6 @@ def main():
     slug = Collectivity.objects.get(pk=collectivity_ids[0]).slug
     p50, p95 = dashboard_times(slug)
     say(f"Dashboard render: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
-    say("(figures taken on a shared 2-core machine, under load from other engineers)")
     print(
         json.dumps(
             {
