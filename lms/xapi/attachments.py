@@ -99,8 +99,11 @@ def check_no_missing_parts(statements: list[dict]) -> None:
         ValidationError: naming the attachment.
     """
     for index, statement in enumerate(statements):
-        for position, attachment in enumerate(statement.get("attachments") or ()):
-            if "fileUrl" not in attachment:
+        attachments = statement.get("attachments")
+        if type(attachments) is not list:
+            continue  # not an array: the validation of the statement refuses it with its path
+        for position, attachment in enumerate(attachments):
+            if type(attachment) is dict and "fileUrl" not in attachment:
                 raise ValidationError(
                     f"statements[{index}].attachments[{position}]",
                     "without a fileUrl, the attachment must be sent as a multipart/mixed part",

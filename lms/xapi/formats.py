@@ -13,7 +13,8 @@ def _agent_ids(agent: dict) -> dict:
 
 
 def _activity_ids(activity: dict) -> dict:
-    return {"objectType": activity.get("objectType", "Activity"), "id": activity["id"]}
+    # The id alone identifies an Activity ("objectType" defaults to Activity), so ``ids`` gives nothing else.
+    return {"id": activity["id"]}
 
 
 def _object_ids(target: dict) -> dict:

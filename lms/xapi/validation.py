@@ -25,8 +25,11 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 _RFC4122 = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
 )
-# RFC 5646 language tag (simplified: language, script, region, variants, extensions, private use).
-_LANGUAGE = re.compile(r"^(?:[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*|[xXiI](?:-[A-Za-z0-9]{1,8})+)$")
+# RFC 5646 language tag (simplified: language, script, region, variants, extensions, private use). The primary
+# language subtag has 2-3 letters (ISO 639) or 5-8 (registered); 4 letters are reserved, never valid.
+_LANGUAGE = re.compile(
+    r"^(?:(?:[A-Za-z]{2,3}|[A-Za-z]{5,8})(?:-[A-Za-z0-9]{1,8})*|[xXiI](?:-[A-Za-z0-9]{1,8})+)$"
+)
 _VERSION = re.compile(r"^1\.0(?:\.\d+)?$")
 _MEDIA_TYPE = re.compile(r"^[\w.+\-!#$&^]+/[\w.+\-!#$&^]+(?:\s*;.*)?$")
 _TIMESTAMP = re.compile(
@@ -502,8 +505,12 @@ def validate_statement(statement, path: str = "statement") -> dict:
     if "authority" in statement:
         authority = statement["authority"]
         check_actor(authority, f"{path}.authority")
-        if authority.get("objectType") == "Group" and len(authority.get("member") or ()) != 2:
-            _fail(f"{path}.authority.member", "an authority Group must have exactly two Agents")
+        if authority.get("objectType") == "Group":
+            # 3-legged OAuth: the application and the user together, an anonymous Group of exactly two Agents.
+            if any(ifi in authority for ifi in IFIS):
+                _fail(f"{path}.authority", "an authority Group must be anonymous (no identifier)")
+            if len(authority.get("member") or ()) != 2:
+                _fail(f"{path}.authority.member", "an authority Group must have exactly two Agents")
     verb_id = statement["verb"]["id"]
     if verb_id == v.VOIDED.id:
         target = statement["object"]

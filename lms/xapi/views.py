@@ -8,7 +8,9 @@ from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
+from django.utils.decorators import method_decorator
 from django.utils.http import http_date
+from django.views.decorators.csrf import csrf_exempt
 
 from lms.conf import lms_settings
 from lms.models import LrsDocument
@@ -52,8 +54,15 @@ def _grant_params(request, params):
     return {**params, "agent": json.dumps(agent)}
 
 
+@method_decorator(csrf_exempt, name="dispatch")
 class StatementsView(XapiView):
     """``/xapi/statements``: POST, PUT, GET (single or filtered, paged) and HEAD."""
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        # xAPI 1.0.3 Communication 2.1.3.s2.b5: on all responses of the statements resource, errors included.
+        response["X-Experience-API-Consistent-Through"] = queries.consistent_through()
+        return response
 
     def _parse_body(self, request):
         content_type = request.content_type
@@ -157,7 +166,6 @@ class StatementsView(XapiView):
             response = HttpResponse(body, content_type=content_type)
         else:
             response = json_response(document)
-        response["X-Experience-API-Consistent-Through"] = queries.consistent_through()
         if last_modified is not None:
             response["Last-Modified"] = http_date(last_modified.timestamp())
         return response

@@ -207,7 +207,7 @@ def test_format_ids_keeps_only_identifiers(api):
     body = statement()
     api.post("statements", body)
     stored = api.get("statements", {"statementId": body["id"], "format": "ids"}).json()
-    assert stored["object"] == {"objectType": "Activity", "id": body["object"]["id"]}
+    assert stored["object"] == {"id": body["object"]["id"]}
 
 
 def test_get_answers_consistent_through(api):
