@@ -345,17 +345,42 @@ def create_new_version(framework: Framework, version: str) -> Framework:
     return new
 
 
+def mapping_closure() -> set[tuple[int, int]]:
+    """Return every (source id, target id) pair that the mappings the admin defines connect, transitively.
+
+    Version mappings (old version → new version) and crosswalks (e.g. CRCN → DigComp) are followed alike,
+    through any number of steps (v1 → v2 → v3, v1 → v2 → DigComp). A cycle (A → B → A) is harmless: a
+    competence is never paired with itself. One query; the graph is walked in memory.
+
+    This is the one place that walks the mapping graph: :func:`map_levels` and the analytics
+    (``lms.analytics.mapping``) build on it.
+    """
+    edges: dict[int, set[int]] = defaultdict(set)
+    for source_id, target_id in CompetenceMapping.objects.values_list("source_id", "target_id"):
+        edges[source_id].add(target_id)
+    pairs: set[tuple[int, int]] = set()
+    for start in list(edges):
+        seen, frontier = {start}, [start]
+        while frontier:
+            for following in edges.get(frontier.pop(), set()) - seen:
+                seen.add(following)
+                frontier.append(following)
+        pairs.update((start, reached) for reached in seen - {start})
+    return pairs
+
+
 def map_levels(levels_by_competence_id: Mapping[int, int], target_framework: Framework) -> dict[int, int]:
     """Carry levels recorded on any competences over to the competences of ``target_framework``.
 
-    Follows the mappings the admin defines, transitively: version mappings (old version → new version)
-    and crosswalks (e.g. CRCN → DigComp). A level reached on a source competence counts as the same level
-    on every competence it leads to; when several sources lead to one target, the highest level wins.
-    Competences of ``target_framework`` itself keep their level. Retired targets are still returned:
-    hiding them is the caller's choice.
+    Follows the mappings the admin defines, transitively (:func:`mapping_closure`): version mappings
+    (old version → new version) and crosswalks (e.g. CRCN → DigComp). A level reached on a source
+    competence counts as the same level on every competence it leads to; when several sources lead to one
+    target, the highest level wins. Competences of ``target_framework`` itself keep their level. Retired
+    targets are still returned: hiding them is the caller's choice.
 
     This is how evidence recorded against an old version of a framework, or against another framework,
-    shows as levels in the current one (the analytics use it on ``LearnerCompetenceLevel`` rows).
+    shows as levels in the current one (the analytics do the same on the level history with
+    ``lms.analytics.mapping.carry_over``).
 
     Args:
         levels_by_competence_id: a learner's level per competence id, on any framework.
@@ -364,21 +389,34 @@ def map_levels(levels_by_competence_id: Mapping[int, int], target_framework: Fra
     Returns:
         The level per competence id of ``target_framework`` (only competences reached by some level).
     """
-    edges = defaultdict(set)
-    for source_id, target_id in CompetenceMapping.objects.values_list("source_id", "target_id"):
-        edges[source_id].add(target_id)
+    reach: dict[int, set[int]] = defaultdict(set)
+    for source_id, target_id in mapping_closure():
+        reach[source_id].add(target_id)
     target_ids = set(target_framework.competences.values_list("pk", flat=True))
     result: dict[int, int] = {}
     for competence_id, level in levels_by_competence_id.items():
-        seen, frontier = {competence_id}, [competence_id]
-        while frontier:
-            current = frontier.pop()
-            if current in target_ids:
-                result[current] = max(result.get(current, 0), level)
-            for following in edges[current] - seen:
-                seen.add(following)
-                frontier.append(following)
+        for reached in {competence_id} | reach.get(competence_id, set()):
+            if reached in target_ids:
+                result[reached] = max(result.get(reached, 0), level)
     return result
+
+
+def superseded_frameworks() -> set[int]:
+    """Return the ids of the frameworks that a published later version replaces (directly or not).
+
+    A draft new version supersedes nothing until it is published; a learner then sees their levels on the
+    new version only (carried over by the version mappings).
+    """
+    rows = list(Framework.objects.values_list("pk", "previous_version_id", "status"))
+    previous = {pk: previous_id for pk, previous_id, _status in rows}
+    superseded: set[int] = set()
+    for _pk, previous_id, status in rows:
+        if status != Framework.Status.PUBLISHED:
+            continue
+        while previous_id is not None and previous_id not in superseded:
+            superseded.add(previous_id)
+            previous_id = previous.get(previous_id)
+    return superseded
 
 
 def protected_by(competence: Competence) -> list:
