@@ -433,8 +433,16 @@ def protected_by(competence: Competence) -> list:
     return []
 
 
-class CompetenceInUse(Exception):
+class InUse(Exception):
+    """Something that other records refer to, which a deletion would silently change."""
+
+
+class CompetenceInUse(InUse):
     """A competence that has evidence, levels or mappings to courses: retire it instead."""
+
+
+class JobProfileInUse(InUse):
+    """A job profile that people hold: give them another one first."""
 
 
 @transaction.atomic
@@ -457,6 +465,30 @@ def delete_competence(competence: Competence) -> None:
             % {"competence": competence, "count": len(blockers)}
         )
     competence.delete()
+
+
+@transaction.atomic
+def delete_job_profile(profile: JobProfile) -> None:
+    """Delete a job profile that nobody holds.
+
+    Deleting it would silently leave its holders without a profile (and their gaps, assignments and
+    dashboard groups with it), so HR first gives them another one.
+
+    Raises:
+        JobProfileInUse: some memberships hold it (the message says how many).
+    """
+    # Memberships (app ``lms``, above this one) point here; read them through the reverse relation.
+    holders = profile.memberships.count()
+    if holders:
+        raise JobProfileInUse(
+            ngettext(
+                "“%(profile)s” is the job profile of %(count)d person: give them another profile first.",
+                "“%(profile)s” is the job profile of %(count)d people: give them another profile first.",
+                holders,
+            )
+            % {"profile": profile, "count": holders}
+        )
+    profile.delete()
 
 
 @transaction.atomic
@@ -504,6 +536,50 @@ def renumber_competences(framework: Framework) -> None:
     for position, competence in enumerate(competences, start=1):
         competence.sort_order = position
     Competence.objects.bulk_update(competences, ["sort_order"])
+
+
+#: The scale of a framework that defines no levels of its own (CRCN, DigComp).
+DEFAULT_LEVELS = range(1, 9)
+
+
+def allowed_levels(competence: Competence) -> list[int]:
+    """Return the level numbers of ``competence``'s framework scale (1..8 when it defines none)."""
+    numbers = list(
+        Level.objects.filter(framework_id=competence.framework_id).values_list("number", flat=True)
+    )
+    return sorted(numbers) if numbers else list(DEFAULT_LEVELS)
+
+
+def target_errors(targets: Iterable[tuple[Competence | None, int | None]]) -> dict[int, tuple[str, str]]:
+    """Check the targets of a job profile: each level in its framework's scale, each competence once.
+
+    Args:
+        targets: (competence, level) pairs in the order of the form; incomplete pairs are skipped.
+
+    Returns:
+        Per position in ``targets`` that is wrong, the field at fault (``competence`` or ``level``) and the
+        message; empty when all is well.
+    """
+    errors: dict[int, tuple[str, str]] = {}
+    seen: set[int] = set()
+    for position, (competence, level) in enumerate(targets):
+        if competence is None or level is None:
+            continue
+        if competence.pk in seen:
+            errors[position] = (
+                "competence",
+                _("“%(competence)s” is already a target of this profile.") % {"competence": competence},
+            )
+            continue
+        seen.add(competence.pk)
+        levels = allowed_levels(competence)
+        if level not in levels:
+            errors[position] = (
+                "level",
+                _("Level %(level)d is not in the scale of %(framework)s (%(first)d to %(last)d).")
+                % {"level": level, "framework": competence.framework, "first": levels[0], "last": levels[-1]},
+            )
+    return errors
 
 
 @dataclass(frozen=True)
