@@ -49,3 +49,14 @@ def carry_over(history: pd.DataFrame, closure: pd.DataFrame) -> pd.DataFrame:
     combined = pd.concat([history.assign(competence_id=ids), carried[history.columns]], ignore_index=True)
     earliest = combined.groupby(keys, as_index=False, sort=False)["reached_at"].min()
     return earliest[list(history.columns)]
+
+
+def carried_from(competence_id: int, closure: pd.DataFrame | None = None) -> list[int]:
+    """Return ``competence_id`` and the competences whose levels the mappings carry to it.
+
+    A learner's level on ``competence_id``, as the dashboards count it, is the highest of their levels on
+    these competences.
+    """
+    closure = mapping_closure() if closure is None else closure
+    sources = closure.loc[closure["target_id"] == competence_id, "source_id"]
+    return [competence_id, *(int(source) for source in sources)]

@@ -95,3 +95,13 @@ def test_the_hr_snapshot_counts_the_level_on_the_new_version(v2, commune):
     column = data["competences"].index(Competence.objects.get(framework=v2, code="4.2").pk)
     last_month = data["groups"][group_key()]["levels"][column][-1]
     assert last_month[3] == 1
+
+
+def test_the_hr_drill_down_lists_the_learner_on_the_new_version(v2, client, settings, hr_manager, agent):
+    settings.LMS_MIN_GROUP_SIZE = 1
+    client.force_login(hr_manager)
+    competence = Competence.objects.get(framework=v2, code="4.2")
+    page = client.get(
+        reverse("lms_dashboard_learners"), {"competence": competence.pk, "level": 3}
+    ).content.decode()
+    assert agent.username in page
