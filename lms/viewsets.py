@@ -17,6 +17,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -426,6 +427,26 @@ class LocalJobProfileInspectView(JobProfilePolicyMixin, ScopedInspectView):
 
     def get_delete_url(self):
         return super().get_delete_url() if self._own else None
+
+    def get_collectivity_display_value(self):
+        return self.object.collectivity or gettext("Shared (read only)")
+
+    def get_targets_display_value(self):
+        targets = self.object.targets.select_related("competence__framework").order_by(
+            "competence__framework__title", "competence__sort_order"
+        )
+        return (
+            "; ".join(
+                gettext("%(competence)s (%(framework)s): level %(level)d")
+                % {
+                    "competence": target.competence,
+                    "framework": target.competence.framework,
+                    "level": target.level,
+                }
+                for target in targets
+            )
+            or "—"
+        )
 
 
 class LocalJobProfileDeleteView(OwnJobProfilesMixin, ScopedDeleteView):

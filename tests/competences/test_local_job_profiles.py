@@ -121,8 +121,9 @@ def test_a_shared_profile_cannot_be_changed_by_an_hr_manager(hr, shared, view):
     assert hr.get(f"{INDEX}{view}/{shared.pk}/").status_code == 404
 
 
-def test_a_shared_profile_can_be_read_by_an_hr_manager(hr, shared):
-    assert hr.get(f"{INDEX}inspect/{shared.pk}/").status_code == 200
+def test_a_shared_profile_can_be_read_by_an_hr_manager_with_its_targets(hr, shared):
+    page = hr.get(f"{INDEX}inspect/{shared.pk}/").content.decode()
+    assert "1.1" in page and ("level 3" in page or "niveau 3" in page)
 
 
 def test_an_unused_own_profile_is_deleted(hr, own):
