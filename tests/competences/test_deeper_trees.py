@@ -5,11 +5,20 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import translation
 
 from competences.exchange import import_framework, preview_import
 from competences.exchange.case import identifier
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages are compared in English (the site's language is French)."""
+    with translation.override("en"):
+        yield
+
 
 BASE = "https://example.org/cadre"
 STAMP = "2025-01-01T00:00:00Z"

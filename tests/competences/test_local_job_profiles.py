@@ -87,10 +87,8 @@ def test_hr_manager_cannot_create_a_shared_profile(hr, commune):
 
 
 def test_a_target_level_outside_the_scale_is_a_form_error(hr, commune):
-    response = hr.post(f"{INDEX}new/", _form(commune, [(crcn("4.2"), 9)]))
-    assert "is not in the scale" in response.content.decode() or "n’est pas dans l’échelle" in (
-        response.content.decode()
-    )
+    page = hr.post(f"{INDEX}new/", _form(commune, [(crcn("4.2"), 9)])).content.decode()
+    assert "(1 à 8)" in page or "(1 to 8)" in page
 
 
 def test_a_target_level_outside_the_scale_saves_nothing(hr, commune):
