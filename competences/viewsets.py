@@ -7,14 +7,15 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets import HeaderButton
 
+from competences.forms import JobProfileForm
 from competences.models import Competence, Framework, JobProfile
-from competences.services import CompetenceInUse, delete_competence, delete_framework
+from competences.services import InUse, delete_competence, delete_framework, delete_job_profile
 
 
 class LinksColumn(Column):
@@ -36,14 +37,14 @@ class LinksColumn(Column):
 
 
 class RefusingDeleteView(generic.DeleteView):
-    """Deletes through a service that refuses when evidence, levels or course mappings exist."""
+    """Deletes through a service that refuses when other records refer to the object (evidence, holders…)."""
 
     delete_service = None
 
     def form_valid(self, form):
         try:
             type(self).delete_service(self.object)
-        except CompetenceInUse as error:
+        except InUse as error:
             messages.error(self.request, str(error))
             return redirect(self.get_edit_url_for_refusal())
         messages.success(self.request, self.get_success_message())
@@ -59,6 +60,19 @@ class CompetenceDeleteView(RefusingDeleteView):
 
 class FrameworkDeleteView(RefusingDeleteView):
     delete_service = delete_framework
+
+
+class JobProfileDeleteView(RefusingDeleteView):
+    delete_service = delete_job_profile
+
+
+#: The form of a job profile: who it is for, and its targets (shared with the HR managers' viewset).
+JOB_PROFILE_PANELS = [
+    FieldPanel("name"),
+    FieldRowPanel([FieldPanel("slug"), FieldPanel("collectivity")]),
+    FieldPanel("description"),
+    InlinePanel("targets", heading=_("Target levels"), label=_("Target")),
+]
 
 
 class FrameworkIndexView(generic.IndexView):
@@ -150,12 +164,8 @@ class JobProfileViewSet(ModelViewSet):
         TitleColumn("name", label=_("Name"), url_name="lms_competences_jobprofile:edit"),
         "collectivity",
     ]
-    panels = [
-        FieldPanel("name"),
-        FieldRowPanel([FieldPanel("slug"), FieldPanel("collectivity")]),
-        FieldPanel("description"),
-        InlinePanel("targets", heading=_("Target levels"), label=_("Target")),
-    ]
+    delete_view_class = JobProfileDeleteView
+    edit_handler = ObjectList(JOB_PROFILE_PANELS, base_form_class=JobProfileForm)
 
 
 class FrameworksGroup(ModelViewSetGroup):

@@ -9,19 +9,31 @@ not from Django model permissions.
 
 import django_filters
 from django import forms
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import ObjectList
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import BasePermissionPolicy
 
+from competences.forms import JobProfileForm
+from competences.models import JobProfile
+from competences.services import InUse, delete_job_profile
+from competences.viewsets import JOB_PROFILE_PANELS
 from lms.models import AggregateSharing, AuditLogEntry, Collectivity, Membership, Service
 from lms.services import audit, scope
 
@@ -179,6 +191,7 @@ class ScopedForm(WagtailAdminModelForm):
             "service": scope.visible_services(user) if user else Service.objects.none(),
             "parent": scope.visible_services(user) if user else Service.objects.none(),
             "user": scope.visible_people(user) if user else get_user_model().objects.none(),
+            "job_profile": scope.visible_job_profiles(user) if user else JobProfile.objects.none(),
         }
         for name, queryset in limits.items():
             if name in self.fields and isinstance(self.fields[name], forms.ModelChoiceField):
@@ -331,6 +344,154 @@ class AuditLogViewSet(ScopedModelViewSet):
     form_fields = ["what"]
 
 
+class JobProfilePermissionPolicy(ScopedPermissionPolicy):
+    """HR managers read the shared job profiles and change only their own collectivities' ones.
+
+    Used by :class:`LocalJobProfileViewSet`'s views only, never registered for the model: the editors'
+    viewset (``competences.viewsets``) keeps Django's model permissions on every profile.
+    """
+
+    def __init__(self):
+        super().__init__(JobProfile, hr_actions=("add", "change", "delete", "view"))
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action == "view":
+            return super().user_has_permission_for_instance(user, action, instance)
+        return (
+            self.user_has_permission(user, action)
+            and scope.managed_job_profiles(user).filter(pk=instance.pk).exists()
+        )
+
+
+JOB_PROFILE_POLICY = JobProfilePermissionPolicy()
+
+
+class JobProfilePolicyMixin:
+    permission_policy = JOB_PROFILE_POLICY
+
+
+class OwnJobProfilesMixin(JobProfilePolicyMixin):
+    """Changing or deleting is for the viewer's own collectivities' profiles: any other id is a 404."""
+
+    def scoped(self):
+        return scope.managed_job_profiles(self.request.user)
+
+
+class LocalJobProfileForm(JobProfileForm, ScopedForm):
+    """A job profile of one of the viewer's collectivities (an HR manager cannot make a shared one)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        if user is not None and not user.is_superuser:
+            self.fields["collectivity"].required = True
+            self.fields["collectivity"].empty_label = None
+
+
+class OwnerColumn(Column):
+    def get_value(self, instance):
+        return instance.collectivity or _("Shared (read only)")
+
+
+class LocalJobProfileIndexView(JobProfilePolicyMixin, ScopedIndexView):
+    def _own(self, instance) -> bool:
+        if not hasattr(self, "_own_ids"):
+            self._own_ids = set(scope.managed_job_profiles(self.request.user).values_list("pk", flat=True))
+        return instance.pk in self._own_ids
+
+    def get_edit_url(self, instance):
+        return super().get_edit_url(instance) if self._own(instance) else None
+
+    def get_delete_url(self, instance):
+        return super().get_delete_url(instance) if self._own(instance) else None
+
+    def get_copy_url(self, instance):
+        return None
+
+
+class LocalJobProfileCreateView(JobProfilePolicyMixin, ScopedCreateView):
+    pass
+
+
+class LocalJobProfileEditView(OwnJobProfilesMixin, ScopedEditView):
+    pass
+
+
+class LocalJobProfileInspectView(JobProfilePolicyMixin, ScopedInspectView):
+    @cached_property
+    def _own(self):
+        return scope.managed_job_profiles(self.request.user).filter(pk=self.object.pk).exists()
+
+    def get_edit_url(self):
+        return super().get_edit_url() if self._own else None
+
+    def get_delete_url(self):
+        return super().get_delete_url() if self._own else None
+
+    def get_collectivity_display_value(self):
+        return self.object.collectivity or gettext("Shared (read only)")
+
+    def get_targets_display_value(self):
+        targets = self.object.targets.select_related("competence__framework").order_by(
+            "competence__framework__title", "competence__sort_order"
+        )
+        return (
+            "; ".join(
+                gettext("%(competence)s (%(framework)s): level %(level)d")
+                % {
+                    "competence": target.competence,
+                    "framework": target.competence.framework,
+                    "level": target.level,
+                }
+                for target in targets
+            )
+            or "—"
+        )
+
+
+class LocalJobProfileDeleteView(OwnJobProfilesMixin, ScopedDeleteView):
+    """Refuses to delete a profile that people hold, saying how many (HR reassigns them first)."""
+
+    def form_valid(self, form):
+        try:
+            delete_job_profile(self.object)
+        except InUse as error:
+            messages.error(self.request, str(error))
+            return redirect(reverse(self.edit_url_name, args=[self.object.pk]))
+        messages.success(self.request, self.get_success_message())
+        return redirect(self.get_success_url())
+
+
+class LocalJobProfileViewSet(ScopedModelViewSet):
+    """The HR managers' job profiles: the shared ones to read, their collectivities' own to change."""
+
+    model = JobProfile
+    icon = "user"
+    menu_label = _("Job profiles")
+    inspect_view_enabled = True
+    index_view_class = LocalJobProfileIndexView
+    add_view_class = LocalJobProfileCreateView
+    edit_view_class = LocalJobProfileEditView
+    inspect_view_class = LocalJobProfileInspectView
+    delete_view_class = LocalJobProfileDeleteView
+    history_view_enabled = False
+    usage_view_enabled = False
+    search_fields = ["name", "description"]
+    list_display = [
+        TitleColumn("name", label=_("Name"), url_name="lms_jobprofile:inspect"),
+        OwnerColumn("collectivity", label=_("Collectivity")),
+    ]
+    edit_handler = ObjectList(JOB_PROFILE_PANELS, base_form_class=LocalJobProfileForm)
+    inspect_view_fields = ["name", "description", "collectivity", "targets"]
+
+    @cached_property
+    def menu_item_class(self):
+        def is_shown(_self, request):
+            return JOB_PROFILE_POLICY.user_has_any_permission(request.user, ["view"])
+
+        return type("LocalJobProfileMenuItem", (MenuItem,), {"is_shown": is_shown})
+
+
 class OrganisationViewSetGroup(ViewSetGroup):
     menu_label = _("Organisation")
     menu_icon = "group"
@@ -341,6 +502,7 @@ class OrganisationViewSetGroup(ViewSetGroup):
         MembershipViewSet("lms_membership"),
         SharingViewSet("lms_sharing"),
         AuditLogViewSet("lms_audit"),
+        LocalJobProfileViewSet("lms_jobprofile"),
     )
 
 

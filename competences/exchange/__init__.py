@@ -44,6 +44,8 @@ class ImportPreview:
     format: str
     existing: Framework | None
     errors: list[str] = field(default_factory=list)
+    #: What the import changes in the file's structure, one line per row (e.g. a deeper tree flattened).
+    notices: list[str] = field(default_factory=list)
 
     @property
     def competence_count(self) -> int:
@@ -81,11 +83,14 @@ def preview_import(content: str, fmt: str) -> ImportPreview:
         data = FORMATS[fmt].load(content)
     except ImportRejected as error:
         return ImportPreview(data={}, format=fmt, existing=None, errors=error.errors)
+    notices = data.pop("notices", [])
     existing = (
         Framework.objects.filter(uri=data.get("uri")).first()
         or Framework.objects.filter(slug=data.get("slug")).first()
     )
-    return ImportPreview(data=data, format=fmt, existing=existing, errors=validate_framework_data(data))
+    return ImportPreview(
+        data=data, format=fmt, existing=existing, errors=validate_framework_data(data), notices=notices
+    )
 
 
 @transaction.atomic

@@ -253,15 +253,16 @@ def load(content: str) -> dict:
     def ordered_children(uri):
         return [by_uri[child] for _seq, child in sorted(children.get(uri, [])) if child in by_uri]
 
-    def descendants(uri):
+    def descendants(uri, parent=None):
         # Tremplin has two depths (area, competence): deeper items of other tools' packages become
-        # competences of their area, depth first.
+        # competences of their area, depth first; the preview says so for each of them.
         for child in ordered_children(uri):
             if child.get("CFItemType") in (TYPE_LEVEL, TYPE_DESCRIPTOR):
                 continue
-            yield child
-            yield from descendants(child["uri"])
+            yield child, parent
+            yield from descendants(child["uri"], child)
 
+    notices: list[str] = []
     for area_node in ordered_children(document["uri"]):
         if area_node.get("CFItemType") not in (None, "", TYPE_AREA):
             continue
@@ -272,7 +273,20 @@ def load(content: str) -> dict:
         }
         if not area["code"]:
             errors.append(_("CFItem %(uri)s: humanCodingScheme is required.") % {"uri": area_node["uri"]})
-        for node in descendants(area_node["uri"]):
+        for node, parent in descendants(area_node["uri"]):
+            if parent is not None:
+                notices.append(
+                    _(
+                        "CFItem %(code)s (%(uri)s) is under the competence %(parent)s: Tremplin keeps two "
+                        "depths (area, competence), so it becomes a competence of the area %(area)s."
+                    )
+                    % {
+                        "code": node.get("humanCodingScheme") or node["fullStatement"],
+                        "uri": node["uri"],
+                        "parent": parent.get("humanCodingScheme") or parent["fullStatement"],
+                        "area": area["code"] or area["title"],
+                    }
+                )
             if not node.get("humanCodingScheme"):
                 errors.append(_("CFItem %(uri)s: humanCodingScheme is required.") % {"uri": node["uri"]})
             descriptors = []
@@ -309,6 +323,7 @@ def load(content: str) -> dict:
         data["areas"].append(area)
     if errors:
         raise ImportRejected(errors)
+    data["notices"] = notices
     return data
 
 

@@ -154,6 +154,7 @@ def load(content: str) -> dict:
     if existing is None:
         data.update(language="fr", status="draft")
     areas, competences, area_of, seen = {}, {}, {}, set()
+    notices: list[str] = []
     for row_number, row in rows:
         idnumber, parent = row.get("Id number", ""), row.get("Parent id number", "")
         if not idnumber:
@@ -188,9 +189,18 @@ def load(content: str) -> dict:
             }
             competences[idnumber] = competence
             area_of[idnumber] = area_of[parent]
+            if parent in competences:
+                notices.append(
+                    _(
+                        "Row %(row)d: “%(code)s” is under the competency “%(parent)s”: Tremplin keeps two "
+                        "depths (area, competence), so it becomes a competence of the area “%(area)s”."
+                    )
+                    % {"row": row_number, "code": idnumber, "parent": parent, "area": area_of[parent]}
+                )
             areas[area_of[parent]]["competences"].append(competence)
         else:
             error(row_number, "Parent id number", _("“%s” is not defined above.") % parent)
     if errors:
         raise ImportRejected(errors)
+    data["notices"] = notices
     return data

@@ -345,17 +345,42 @@ def create_new_version(framework: Framework, version: str) -> Framework:
     return new
 
 
+def mapping_closure() -> set[tuple[int, int]]:
+    """Return every (source id, target id) pair that the mappings the admin defines connect, transitively.
+
+    Version mappings (old version → new version) and crosswalks (e.g. CRCN → DigComp) are followed alike,
+    through any number of steps (v1 → v2 → v3, v1 → v2 → DigComp). A cycle (A → B → A) is harmless: a
+    competence is never paired with itself. One query; the graph is walked in memory.
+
+    This is the one place that walks the mapping graph: :func:`map_levels` and the analytics
+    (``lms.analytics.mapping``) build on it.
+    """
+    edges: dict[int, set[int]] = defaultdict(set)
+    for source_id, target_id in CompetenceMapping.objects.values_list("source_id", "target_id"):
+        edges[source_id].add(target_id)
+    pairs: set[tuple[int, int]] = set()
+    for start in list(edges):
+        seen, frontier = {start}, [start]
+        while frontier:
+            for following in edges.get(frontier.pop(), set()) - seen:
+                seen.add(following)
+                frontier.append(following)
+        pairs.update((start, reached) for reached in seen - {start})
+    return pairs
+
+
 def map_levels(levels_by_competence_id: Mapping[int, int], target_framework: Framework) -> dict[int, int]:
     """Carry levels recorded on any competences over to the competences of ``target_framework``.
 
-    Follows the mappings the admin defines, transitively: version mappings (old version → new version)
-    and crosswalks (e.g. CRCN → DigComp). A level reached on a source competence counts as the same level
-    on every competence it leads to; when several sources lead to one target, the highest level wins.
-    Competences of ``target_framework`` itself keep their level. Retired targets are still returned:
-    hiding them is the caller's choice.
+    Follows the mappings the admin defines, transitively (:func:`mapping_closure`): version mappings
+    (old version → new version) and crosswalks (e.g. CRCN → DigComp). A level reached on a source
+    competence counts as the same level on every competence it leads to; when several sources lead to one
+    target, the highest level wins. Competences of ``target_framework`` itself keep their level. Retired
+    targets are still returned: hiding them is the caller's choice.
 
     This is how evidence recorded against an old version of a framework, or against another framework,
-    shows as levels in the current one (the analytics use it on ``LearnerCompetenceLevel`` rows).
+    shows as levels in the current one (the analytics do the same on the level history with
+    ``lms.analytics.mapping.carry_over``).
 
     Args:
         levels_by_competence_id: a learner's level per competence id, on any framework.
@@ -364,21 +389,34 @@ def map_levels(levels_by_competence_id: Mapping[int, int], target_framework: Fra
     Returns:
         The level per competence id of ``target_framework`` (only competences reached by some level).
     """
-    edges = defaultdict(set)
-    for source_id, target_id in CompetenceMapping.objects.values_list("source_id", "target_id"):
-        edges[source_id].add(target_id)
+    reach: dict[int, set[int]] = defaultdict(set)
+    for source_id, target_id in mapping_closure():
+        reach[source_id].add(target_id)
     target_ids = set(target_framework.competences.values_list("pk", flat=True))
     result: dict[int, int] = {}
     for competence_id, level in levels_by_competence_id.items():
-        seen, frontier = {competence_id}, [competence_id]
-        while frontier:
-            current = frontier.pop()
-            if current in target_ids:
-                result[current] = max(result.get(current, 0), level)
-            for following in edges[current] - seen:
-                seen.add(following)
-                frontier.append(following)
+        for reached in {competence_id} | reach.get(competence_id, set()):
+            if reached in target_ids:
+                result[reached] = max(result.get(reached, 0), level)
     return result
+
+
+def superseded_frameworks() -> set[int]:
+    """Return the ids of the frameworks that a published later version replaces (directly or not).
+
+    A draft new version supersedes nothing until it is published; a learner then sees their levels on the
+    new version only (carried over by the version mappings).
+    """
+    rows = list(Framework.objects.values_list("pk", "previous_version_id", "status"))
+    previous = {pk: previous_id for pk, previous_id, _status in rows}
+    superseded: set[int] = set()
+    for _pk, previous_id, status in rows:
+        if status != Framework.Status.PUBLISHED:
+            continue
+        while previous_id is not None and previous_id not in superseded:
+            superseded.add(previous_id)
+            previous_id = previous.get(previous_id)
+    return superseded
 
 
 def protected_by(competence: Competence) -> list:
@@ -395,8 +433,16 @@ def protected_by(competence: Competence) -> list:
     return []
 
 
-class CompetenceInUse(Exception):
+class InUse(Exception):
+    """Something that other records refer to, which a deletion would silently change."""
+
+
+class CompetenceInUse(InUse):
     """A competence that has evidence, levels or mappings to courses: retire it instead."""
+
+
+class JobProfileInUse(InUse):
+    """A job profile that people hold: give them another one first."""
 
 
 @transaction.atomic
@@ -419,6 +465,30 @@ def delete_competence(competence: Competence) -> None:
             % {"competence": competence, "count": len(blockers)}
         )
     competence.delete()
+
+
+@transaction.atomic
+def delete_job_profile(profile: JobProfile) -> None:
+    """Delete a job profile that nobody holds.
+
+    Deleting it would silently leave its holders without a profile (and their gaps, assignments and
+    dashboard groups with it), so HR first gives them another one.
+
+    Raises:
+        JobProfileInUse: some memberships hold it (the message says how many).
+    """
+    # Memberships (app ``lms``, above this one) point here; read them through the reverse relation.
+    holders = profile.memberships.count()
+    if holders:
+        raise JobProfileInUse(
+            ngettext(
+                "“%(profile)s” is the job profile of %(count)d person: give them another profile first.",
+                "“%(profile)s” is the job profile of %(count)d people: give them another profile first.",
+                holders,
+            )
+            % {"profile": profile, "count": holders}
+        )
+    profile.delete()
 
 
 @transaction.atomic
@@ -466,6 +536,50 @@ def renumber_competences(framework: Framework) -> None:
     for position, competence in enumerate(competences, start=1):
         competence.sort_order = position
     Competence.objects.bulk_update(competences, ["sort_order"])
+
+
+#: The scale of a framework that defines no levels of its own (CRCN, DigComp).
+DEFAULT_LEVELS = range(1, 9)
+
+
+def allowed_levels(competence: Competence) -> list[int]:
+    """Return the level numbers of ``competence``'s framework scale (1..8 when it defines none)."""
+    numbers = list(
+        Level.objects.filter(framework_id=competence.framework_id).values_list("number", flat=True)
+    )
+    return sorted(numbers) if numbers else list(DEFAULT_LEVELS)
+
+
+def target_errors(targets: Iterable[tuple[Competence | None, int | None]]) -> dict[int, tuple[str, str]]:
+    """Check the targets of a job profile: each level in its framework's scale, each competence once.
+
+    Args:
+        targets: (competence, level) pairs in the order of the form; incomplete pairs are skipped.
+
+    Returns:
+        Per position in ``targets`` that is wrong, the field at fault (``competence`` or ``level``) and the
+        message; empty when all is well.
+    """
+    errors: dict[int, tuple[str, str]] = {}
+    seen: set[int] = set()
+    for position, (competence, level) in enumerate(targets):
+        if competence is None or level is None:
+            continue
+        if competence.pk in seen:
+            errors[position] = (
+                "competence",
+                _("“%(competence)s” is already a target of this profile.") % {"competence": competence},
+            )
+            continue
+        seen.add(competence.pk)
+        levels = allowed_levels(competence)
+        if level not in levels:
+            errors[position] = (
+                "level",
+                _("Level %(level)d is not in the scale of %(framework)s (%(first)d to %(last)d).")
+                % {"level": level, "framework": competence.framework, "first": levels[0], "last": levels[-1]},
+            )
+    return errors
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from lms.models import (
 from lms.xapi import vocabulary as v
 
 from . import figures, pipeline, rules
+from .mapping import carry_over, mapping_closure
 
 logger = logging.getLogger(__name__)
 
@@ -682,6 +683,7 @@ def collectivity_inputs(collectivity_id: int, *, upper: int, now=None) -> "figur
         LearnerLevelHistory.objects.filter(actor_name__in=actors, kind=EvidenceKind.VALIDATED),
         ["actor_name", "competence_id", "level", "reached_at"],
     )
+    history = carry_over(history, mapping_closure())
     declared = _frame(
         LearnerCompetenceLevel.objects.filter(actor_name__in=actors, kind=EvidenceKind.DECLARED),
         ["actor_name", "competence_id", "level"],

@@ -21,6 +21,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from competences.models import Area, Competence, JobProfile
 from lms.analytics import consolidation
 from lms.analytics.figures import group_key
+from lms.analytics.mapping import carried_from
 from lms.analytics.rules import LEVEL_RULES, RULES
 from lms.conf import lms_settings
 from lms.models import Collectivity, CollectivitySnapshot, EvidenceKind, LearnerCompetenceLevel, Membership
@@ -343,11 +344,14 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
             )
             if actor
         }
-        levels = dict(
-            LearnerCompetenceLevel.objects.filter(
-                actor_name__in=list(people), competence=competence, kind=EvidenceKind.VALIDATED
-            ).values_list("actor_name", "level")
-        )
+        # As the snapshot counts it: levels on older versions and crosswalked competences carry over.
+        levels: dict[str, int] = {}
+        for actor, reached in LearnerCompetenceLevel.objects.filter(
+            actor_name__in=list(people),
+            competence_id__in=carried_from(competence.pk),
+            kind=EvidenceKind.VALIDATED,
+        ).values_list("actor_name", "level"):
+            levels[actor] = max(levels.get(actor, 0), reached)
         actors = sorted(actor for actor in people if levels.get(actor, 0) == level)
         if 0 < len(actors) < lms_settings.MIN_GROUP_SIZE:
             actors = []  # the figure is hidden on the dashboard: so is the list behind it

@@ -1,17 +1,22 @@
 """The learner's space (« Mon parcours »): courses, competence profile, gaps, history, attestations.
 
-Reads only the learner's own rows. Validated levels come from the aggregation
-(:class:`~lms.models.LearnerCompetenceLevel`); declared levels from self-assessments, kept apart.
+Reads only the learner's own rows. Validated levels come from the aggregation's level history
+(:class:`~lms.models.LearnerLevelHistory`), carried over the version and crosswalk mappings
+(:mod:`lms.analytics.mapping`) and shown on the current version of each framework; declared levels come
+from self-assessments, kept apart.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import pandas as pd
 from django.utils.translation import get_language
 
 from competences.models import Area, Competence, JobProfileTarget
+from competences.services import superseded_frameworks
 from courses.models import CourseCompetence, LessonPage
-from lms.models import Enrolment, LearnerCompetenceLevel, Membership, SelfAssessment, Statement
+from lms.analytics.mapping import carry_over, mapping_closure
+from lms.models import Enrolment, EvidenceKind, LearnerLevelHistory, Membership, SelfAssessment, Statement
 from lms.services.organisations import learner_for
 from lms.xapi import vocabulary as v
 
@@ -54,6 +59,8 @@ class CompetenceRow:
     validated: int
     declared: int | None
     target: int | None = None
+    #: When the validated level was first reached (on this competence or one mapped to it).
+    reached_at: datetime | None = None
 
 
 @dataclass
@@ -73,43 +80,79 @@ def job_profile_of(user):
     return membership.job_profile if membership else None
 
 
+def _validated_levels(actor_name: str, closure: pd.DataFrame) -> dict[int, tuple[int, datetime]]:
+    """Return the learner's validated level and the date it was reached, per competence, mappings followed."""
+    history = pd.DataFrame.from_records(
+        list(
+            LearnerLevelHistory.objects.filter(
+                actor_name=actor_name, kind=EvidenceKind.VALIDATED
+            ).values_list("competence_id", "level", "reached_at")
+        ),
+        columns=["competence_id", "level", "reached_at"],
+    ).assign(actor_name=actor_name)
+    history = carry_over(history, closure)
+    if history.empty:
+        return {}
+    # The current level is the highest one reached, dated when it was first reached (as the aggregation does).
+    current = history.sort_values("level").drop_duplicates("competence_id", keep="last")
+    return {
+        int(competence_id): (int(level), reached_at.to_pydatetime())
+        for competence_id, level, reached_at in current[["competence_id", "level", "reached_at"]].itertuples(
+            index=False
+        )
+    }
+
+
 def competence_profile(user) -> list[AreaRows]:
     """Return, by domain, the validated and declared level of each competence the learner has a trace of.
 
     A competence appears when it has a validated level, a declared level or a job-profile target.
-    The declared level is the latest self-assessment answer.
+    The declared level is the latest self-assessment answer. Levels, declared levels and targets follow
+    the version and crosswalk mappings (a level validated on CRCN 2019 4.2 shows on its successor in the
+    new version, with its original date); a framework replaced by a published new version is not shown
+    (its levels are on the new one). Retired competences that hold a level stay, marked as retired.
     """
     actor_name = str(learner_for(user).actor_name)
-    validated = dict(
-        LearnerCompetenceLevel.objects.filter(actor_name=actor_name).values_list("competence_id", "level")
-    )
+    closure = mapping_closure()
+    reach: dict[int, list[int]] = {}
+    for source_id, target_id in closure.itertuples(index=False):
+        reach.setdefault(int(source_id), []).append(int(target_id))
+    validated = _validated_levels(actor_name, closure)
     declared: dict[int, int] = {}
     for competence_id, level in (
         SelfAssessment.objects.filter(enrolment__user=user)
         .order_by("created_at", "pk")
         .values_list("competence_id", "level")
     ):
-        declared[competence_id] = level
+        for reached in [competence_id, *reach.get(competence_id, [])]:
+            declared[reached] = level
     profile = job_profile_of(user)
-    targets = (
-        dict(JobProfileTarget.objects.filter(job_profile=profile).values_list("competence_id", "level"))
-        if profile
-        else {}
-    )
+    targets: dict[int, int] = {}
+    if profile:
+        for competence_id, level in JobProfileTarget.objects.filter(job_profile=profile).values_list(
+            "competence_id", "level"
+        ):
+            for reached in [competence_id, *reach.get(competence_id, [])]:
+                targets[reached] = max(targets.get(reached, 0), level)
     ids = set(validated) | set(declared) | set(targets)
     areas: dict[int, AreaRows] = {}
     for competence in (
         Competence.objects.filter(pk__in=ids)
+        .exclude(framework_id__in=superseded_frameworks())
         .select_related("area")
-        .order_by("area__sort_order", "sort_order")
+        .order_by("framework__title", "framework_id", "area__sort_order", "sort_order")
     ):
+        if competence.retired and competence.pk not in validated:
+            continue
+        level, reached_at = validated.get(competence.pk, (0, None))
         rows = areas.setdefault(competence.area_id, AreaRows(area=competence.area))
         rows.rows.append(
             CompetenceRow(
                 competence=competence,
-                validated=validated.get(competence.pk, 0),
+                validated=level,
                 declared=declared.get(competence.pk),
                 target=targets.get(competence.pk),
+                reached_at=reached_at,
             )
         )
     return list(areas.values())

@@ -231,6 +231,14 @@ class Membership(models.Model):
             raise ValidationError({"mandate": _("Only elected officials hold a mandate.")})
         if self.service_id and self.service.collectivity_id != self.collectivity_id:
             raise ValidationError({"service": _("The service must belong to the membership's collectivity.")})
+        if self.job_profile_id and self.job_profile.collectivity_id not in (None, self.collectivity_id):
+            raise ValidationError(
+                {
+                    "job_profile": _(
+                        "The job profile must be shared or belong to the membership's collectivity."
+                    )
+                }
+            )
 
 
 class AggregateSharing(models.Model):

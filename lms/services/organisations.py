@@ -40,7 +40,15 @@ def add_membership(user, collectivity: Collectivity, role: str, **details) -> Me
         role: a :class:`~lms.models.Membership.Role`.
         **details: other membership fields (``service``, ``job_profile``, ``mandate``, ``category``,
             ``filiere``, ``statut``).
+
+    Raises:
+        ValidationError: the job profile is another collectivity's own.
     """
+    profile = details.get("job_profile")
+    if profile is not None and profile.collectivity_id not in (None, collectivity.pk):
+        raise ValidationError(
+            gettext("The job profile must be shared or belong to the membership's collectivity.")
+        )
     membership, created = Membership.objects.get_or_create(
         user=user, collectivity=collectivity, role=role, defaults=details
     )

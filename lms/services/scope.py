@@ -17,6 +17,7 @@ Every query for people, progress, statements, dashboards and exports starts from
 from django.contrib.auth import get_user_model
 from django.db.models import F, Model, Q, QuerySet
 
+from competences.models import JobProfile
 from lms.models import (
     AggregateSharing,
     AuditLogEntry,
@@ -140,7 +141,28 @@ def visible_audit_log(user) -> QuerySet[AuditLogEntry]:
     return AuditLogEntry.objects.all() if _is_platform_admin(user) else AuditLogEntry.objects.none()
 
 
+def visible_job_profiles(user) -> QuerySet[JobProfile]:
+    """Return the job profiles ``user`` may read: the shared ones and those of the collectivities they manage.
+
+    Anyone signed in to the admin who manages no collectivity reads the shared ones only; a platform
+    administrator reads all.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return JobProfile.objects.none()
+    if user.is_superuser:
+        return JobProfile.objects.all()
+    return JobProfile.objects.filter(Q(collectivity__isnull=True) | Q(collectivity_id__in=_managed_ids(user)))
+
+
+def managed_job_profiles(user) -> QuerySet[JobProfile]:
+    """Return the job profiles ``user`` may change or delete: their collectivities' own (all for an admin)."""
+    if _is_platform_admin(user):
+        return JobProfile.objects.all()
+    return JobProfile.objects.filter(collectivity__in=managed_collectivities(user))
+
+
 _SCOPES = {
+    JobProfile: visible_job_profiles,
     Collectivity: individuals_visible_collectivities,
     Service: visible_services,
     Membership: visible_memberships,

@@ -4,7 +4,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from competences.exchange import FORMATS, ImportRejected, export_framework, guess_format, import_framework
+from competences.exchange import (
+    FORMATS,
+    ImportRejected,
+    export_framework,
+    guess_format,
+    import_framework,
+    preview_import,
+)
 from competences.models import Framework
 
 
@@ -48,6 +55,8 @@ class Command(BaseCommand):
                 + "\n"
                 + "\n".join(f"- {e}" for e in error.errors)
             ) from error
+        for notice in preview_import(content, fmt).notices:
+            self.stdout.write(f"- {notice}")
         self.stdout.write(
             ngettext(
                 "%(framework)s (%(slug)s): %(count)d competence imported.",
