@@ -13,7 +13,10 @@ longer than the lag is caught by the nightly full rebuild, which recomputes ever
 store and counts what differed.
 """
 
+import io
+import json
 import logging
+import time
 import uuid
 from datetime import timedelta
 
@@ -39,7 +42,7 @@ from lms.models import (
 )
 from lms.xapi import vocabulary as v
 
-from . import figures, pipeline, rules
+from . import figures, national, pipeline, rules
 
 logger = logging.getLogger(__name__)
 
@@ -609,25 +612,41 @@ def snapshot_months(now=None) -> list:
 def collectivity_members(collectivity_id: int) -> pd.DataFrame:
     """The learners of a collectivity: ``actor_name``, ``population``, ``job_profile_id``, ``service_id``.
 
-    ``service_id`` is null until memberships carry a service (the tenancy work): then select it here.
+    Erased people (``ErasedMember``) keep counting under their pseudonym, without job profile or service.
     """
+    return members_frame(collectivity_id).drop(columns="collectivity_id")
+
+
+def members_frame(collectivity_id: int | None = None) -> pd.DataFrame:
+    """The learners of one collectivity, or of every collectivity (``None``).
+
+    Returns:
+        ``collectivity_id``, ``actor_name``, ``population``, ``job_profile_id``, ``service_id``.
+    """
+    memberships = Membership.objects.filter(
+        role__in=Membership.LEARNER_ROLES, user__lms_learner__isnull=False
+    )
+    erased = ErasedMember.objects.all()
+    if collectivity_id is not None:
+        memberships = memberships.filter(collectivity_id=collectivity_id)
+        erased = erased.filter(collectivity_id=collectivity_id)
     rows = list(
-        Membership.objects.filter(
-            collectivity_id=collectivity_id,
-            role__in=Membership.LEARNER_ROLES,
-            user__lms_learner__isnull=False,
-        ).values_list("user__lms_learner__actor_name", "role", "job_profile_id")
+        memberships.values_list(
+            "collectivity_id", "user__lms_learner__actor_name", "role", "job_profile_id", "service_id"
+        )
     )
     # Erased people still count, under their pseudonym, in the figures of the collectivity they learned in.
     rows += [
-        (actor_name, population, None)
-        for actor_name, population in ErasedMember.objects.filter(
-            collectivity_id=collectivity_id
-        ).values_list("actor_name", "population")
+        (collectivity, actor_name, population, None, None)
+        for collectivity, actor_name, population in erased.values_list(
+            "collectivity_id", "actor_name", "population"
+        )
     ]
-    frame = pd.DataFrame.from_records(rows, columns=["actor_name", "population", "job_profile_id"])
+    frame = pd.DataFrame.from_records(
+        rows, columns=["collectivity_id", "actor_name", "population", "job_profile_id", "service_id"]
+    )
     frame["actor_name"] = frame["actor_name"].astype(str)
-    return frame.assign(service_id=None)
+    return frame
 
 
 def collectivity_learners(collectivity_id: int) -> list[str]:
@@ -723,6 +742,224 @@ def rebuild_snapshot(collectivity_id: int, *, now=None) -> CollectivitySnapshot:
         return CollectivitySnapshot.objects.create(
             collectivity_id=collectivity_id, kind=CollectivitySnapshot.Kind.FIGURES, **values
         )
+
+
+# --- The national pass (nightly full rebuild) -----------------------------------------------------------
+
+
+def rebuild_all_snapshots(*, now=None) -> int:
+    """Recompute the figures snapshot of every collectivity in one national pass, and write them at once.
+
+    The same ``data`` as :func:`rebuild_snapshot` for each collectivity (``tests/lms/analytics/
+    test_national.py``), from one read of the members, the activity and the level history instead of one
+    per collectivity. One transaction: a worker that dies midway leaves the previous snapshots.
+
+    Returns:
+        The number of snapshots written.
+    """
+    timings = {}
+    with transaction.atomic():
+        state = AggregationState.objects.filter(name=LEVELS_PIPELINE).first()
+        watermark = state.watermark if state else 0
+        clock = time.perf_counter()
+        inputs = national_inputs(upper=watermark, now=now)
+        timings["read"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        results = national.compute_all(inputs)
+        timings["compute"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        _write_snapshots(results, watermark)
+        timings["write"] = time.perf_counter() - clock
+    logger.info(
+        "National pass: %d snapshots (read %.2f s, compute %.2f s, write %.2f s).",
+        len(results),
+        timings["read"],
+        timings["compute"],
+        timings["write"],
+    )
+    return len(results)
+
+
+def national_inputs(*, upper: int, now=None) -> "national.NationalInputs":
+    """Read what the figures of every collectivity need: members, activity, level history, declared levels.
+
+    On PostgreSQL the large frames come through ``COPY … TO STDOUT`` with only the columns needed, the month
+    and stage computed by the database.
+    """
+    from competences.models import JobProfileTarget
+
+    months = snapshot_months(now)
+    return national.NationalInputs(
+        months=months,
+        collectivities=list(Collectivity.objects.order_by("pk").values_list("pk", flat=True)),
+        members=members_frame(),
+        activity=_national_activity(upper, months),
+        history=national_level_history(months),
+        declared=_national_declared(),
+        competences=_competences_frame(),
+        courses=_course_hours(),
+        targets=_frame(JobProfileTarget.objects.all(), ["job_profile_id", "competence_id", "level"]),
+    )
+
+
+def _window(months) -> tuple:
+    start = months[0].to_timestamp().tz_localize("UTC")
+    end = (months[-1] + 1).to_timestamp().tz_localize("UTC")
+    return start, end
+
+
+def _copy_frame(sql: str, params: dict, columns: list[str], dtypes: dict) -> pd.DataFrame:
+    """Run ``COPY (sql) TO STDOUT`` (CSV) on PostgreSQL and parse it with pandas' C reader."""
+    buffer = io.BytesIO()
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
+    ):
+        for block in copy:
+            buffer.write(block)
+    buffer.seek(0)
+    if not buffer.getbuffer().nbytes:
+        return pd.DataFrame({column: pd.Series(dtype=dtypes.get(column, object)) for column in columns})
+    return pd.read_csv(
+        buffer, names=columns, dtype=dtypes, header=None, keep_default_na=False, na_values=[""]
+    )
+
+
+_ACTIVITY_SQL = """
+SELECT s.collectivity_id, s.actor_name,
+       (extract(year FROM s.timestamp AT TIME ZONE 'UTC')::int - 1970) * 12
+         + extract(month FROM s.timestamp AT TIME ZONE 'UTC')::int - %(first)s AS m,
+       CASE s.verb WHEN %(registered)s THEN 0 WHEN %(experienced)s THEN 1 WHEN %(passed)s THEN 2 ELSE 3 END,
+       CASE WHEN s.verb IN (%(registered)s, %(completed)s) THEN s.object_id
+            ELSE s.data #>> '{context,contextActivities,grouping,0,id}' END
+FROM lms_statement s
+WHERE s.collectivity_id IS NOT NULL AND s.seq <= %(upper)s AND NOT s.voided
+  AND s.timestamp >= %(start)s AND s.timestamp < %(end)s
+  AND s.verb IN (%(registered)s, %(experienced)s, %(passed)s, %(completed)s)
+"""
+_ACTIVITY_COLUMNS = ["collectivity_id", "actor_name", "m", "stage", "course"]
+
+
+def _national_activity(upper: int, months) -> pd.DataFrame:
+    """The activity attributed to a collectivity in the window: see :class:`national.NationalInputs`."""
+    start, end = _window(months)
+    if connection.vendor == "postgresql":
+        params = {
+            "first": months[0].ordinal,
+            "upper": upper,
+            "start": start,
+            "end": end,
+            "registered": v.REGISTERED.id,
+            "experienced": v.EXPERIENCED.id,
+            "passed": v.PASSED.id,
+            "completed": v.COMPLETED.id,
+        }
+        dtypes = {"collectivity_id": "int64", "actor_name": "category", "m": "int16", "stage": "int8"}
+        return _copy_frame(_ACTIVITY_SQL, params, _ACTIVITY_COLUMNS, dtypes | {"course": "category"})
+    rows = Statement.objects.filter(
+        collectivity__isnull=False,
+        seq__lte=upper,
+        voided=False,
+        timestamp__gte=start,
+        timestamp__lt=end,
+        verb__in=list(figures.STAGES),
+    ).values_list(
+        "collectivity_id",
+        "actor_name",
+        "verb",
+        "object_id",
+        "data__context__contextActivities__grouping__0__id",
+        "timestamp",
+    )
+    frame = pd.DataFrame.from_records(
+        list(rows), columns=["collectivity_id", "actor_name", "verb", "object_id", "grouping", "timestamp"]
+    )
+    is_course = frame["verb"].isin([v.REGISTERED.id, v.COMPLETED.id])
+    return pd.DataFrame(
+        {
+            "collectivity_id": frame["collectivity_id"].astype("int64"),
+            "actor_name": frame["actor_name"].astype(str),
+            "m": figures.month_index(frame["timestamp"], months),
+            "stage": frame["verb"].map(figures.STAGES).astype("int64"),
+            "course": frame["object_id"].where(is_course, frame["grouping"]),
+        },
+        columns=_ACTIVITY_COLUMNS,
+    )
+
+
+_HISTORY_MONTHS_SQL = """
+SELECT h.actor_name, h.competence_id, max(h.level),
+       extract(epoch FROM greatest(date_trunc('month', h.reached_at AT TIME ZONE 'UTC'), %(before)s))::bigint
+FROM lms_learnerlevelhistory h
+WHERE h.kind = %(kind)s AND h.reached_at < %(end)s
+GROUP BY 1, 2, 4
+"""
+
+
+def national_level_history(months) -> pd.DataFrame:
+    """The validated level history of every learner, as the national pass reads it.
+
+    THE place where the national pass loads its level-history frame (``actor_name``, ``competence_id``,
+    ``level``, ``reached_at``) — a step on that frame (such as carrying levels over competence mappings)
+    goes here, as it goes in :func:`collectivity_inputs` for the per-collectivity path. Only what the
+    monthly level grid can see is read: per (learner, competence, month) the highest level, dated from the
+    start of its month (levels reached before the window count from the month before it; later ones are
+    not read).
+    """
+    start, end = _window(months)
+    if connection.vendor != "postgresql":
+        history = _frame(
+            LearnerLevelHistory.objects.filter(kind=EvidenceKind.VALIDATED, reached_at__lt=end),
+            ["actor_name", "competence_id", "level", "reached_at"],
+        )
+        return history
+    before = (months[0] - 1).to_timestamp()
+    frame = _copy_frame(
+        _HISTORY_MONTHS_SQL,
+        {"kind": EvidenceKind.VALIDATED.value, "before": before, "end": end},
+        ["actor_name", "competence_id", "level", "reached_at"],
+        {"actor_name": "category", "competence_id": "int64", "level": "int8", "reached_at": "int64"},
+    )
+    frame["reached_at"] = pd.to_datetime(frame["reached_at"], unit="s", utc=True)
+    return frame
+
+
+def _national_declared() -> pd.DataFrame:
+    queryset = LearnerCompetenceLevel.objects.filter(kind=EvidenceKind.DECLARED)
+    if connection.vendor != "postgresql":
+        return _frame(queryset, ["actor_name", "competence_id", "level"])
+    return _copy_frame(
+        "SELECT actor_name, competence_id, level FROM lms_learnercompetencelevel WHERE kind = %(kind)s",
+        {"kind": EvidenceKind.DECLARED.value},
+        ["actor_name", "competence_id", "level"],
+        {"actor_name": "category", "competence_id": "int64", "level": "int8"},
+    )
+
+
+def _write_snapshots(results: dict[int, dict], watermark: int) -> None:
+    """Write every figures snapshot at once (one upsert statement per batch, no read of the old ones)."""
+    computed_at = timezone.now()
+    kind = CollectivitySnapshot.Kind.FIGURES.value
+    if connection.vendor == "postgresql":
+        rows = [
+            (collectivity_id, kind, computed_at, watermark, json.dumps(data, separators=(",", ":")))
+            for collectivity_id, data in results.items()
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO lms_collectivitysnapshot (collectivity_id, kind, computed_at, watermark, data) "
+                "VALUES (%s, %s, %s, %s, %s::jsonb) ON CONFLICT (collectivity_id, kind) DO UPDATE SET "
+                "computed_at = EXCLUDED.computed_at, watermark = EXCLUDED.watermark, data = EXCLUDED.data",
+                rows,
+            )
+        return
+    values = {"computed_at": computed_at, "watermark": watermark}
+    for collectivity_id, data in results.items():
+        existing = CollectivitySnapshot.objects.filter(collectivity_id=collectivity_id, kind=kind)
+        if not existing.update(data=data, **values):
+            CollectivitySnapshot.objects.create(
+                collectivity_id=collectivity_id, kind=kind, data=data, **values
+            )
 
 
 def collectivities_to_refresh(touched: set[int]) -> set[int]:
