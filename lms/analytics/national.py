@@ -7,11 +7,16 @@ collectivity-and-actor "pair") values over the rows of an *assignment* table ``(
 
 The per-collectivity path (:func:`figures.compute`, used by the incremental refreshes) stays the reference:
 ``tests/lms/analytics/test_national.py`` checks that both give the same ``data`` for every collectivity.
+
+The level arrays of a group (``levels``, ``mean``, ``assessed``, ``domains``, ``declared``) are returned as
+C-contiguous numpy arrays, not lists: :func:`dumps` writes them straight to JSON (``orjson``, NaN as
+``null``), about ten times faster than building 14 million Python integers for 200 snapshots.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from lms.xapi import vocabulary as v
@@ -167,10 +172,10 @@ def level_counts(grid: np.ndarray, rows: np.ndarray, group: np.ndarray, n_groups
     return counts.reshape(n_groups, *shape, LEVEL_RANGE)
 
 
-def _means(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean level among assessed actors and how many were assessed, from level counts ``[..., 9]``."""
-    assessed = levels[..., 1:].sum(axis=-1)
-    totals = (levels * np.arange(LEVEL_RANGE)).sum(axis=-1)
+def _means(levels: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean level among assessed actors and how many were assessed, from level counts ``[g, ..., 9]``."""
+    assessed = sizes.reshape(-1, *([1] * (levels.ndim - 2))) - levels[..., 0]
+    totals = levels @ np.arange(LEVEL_RANGE, dtype=levels.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(assessed > 0, totals / np.maximum(assessed, 1), np.nan)
     return np.round(means, 2), assessed
@@ -198,7 +203,7 @@ def _pairs(members: pd.DataFrame, activity: pd.DataFrame, actors: pd.Index):
     width = len(actors) + int(outsiders.sum()) + 1
     member_keys = members["collectivity_id"].to_numpy(dtype=np.int64) * width + member_actor
     activity_keys = activity["collectivity_id"].to_numpy(dtype=np.int64) * width + activity_actor
-    keys, inverse = np.unique(np.concatenate([member_keys, activity_keys]), return_inverse=True)
+    keys, inverse = _distinct(np.concatenate([member_keys, activity_keys]))
     member_pair, activity_pair = inverse[: len(member_keys)], inverse[len(member_keys) :]
     is_member = np.zeros(len(keys), dtype=bool)
     is_member[member_pair] = True
@@ -206,10 +211,24 @@ def _pairs(members: pd.DataFrame, activity: pd.DataFrame, actors: pd.Index):
     return member_pair, activity_pair, is_member, pair_collectivity
 
 
+def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` for keys ≥ 0; by marking them when their range is small."""
+    if not len(keys):
+        return keys, keys
+    top = int(keys.max()) + 1
+    if top > MAX_BINS:
+        return np.unique(keys, return_inverse=True)
+    seen = np.zeros(top, dtype=bool)
+    seen[keys] = True
+    distinct = np.flatnonzero(seen)
+    number = np.cumsum(seen) - 1
+    return distinct, number[keys]
+
+
 def _funnel_counts(pair, course, stage, assign_pair, assign_group, n_groups, n_courses):
     """Distinct learners per group, course and stage: ``(group, course, stage, count)`` arrays."""
     n_stages = len(STAGES)
-    rows = np.unique((pair * n_courses + course) * n_stages + stage)
+    rows, _ = _distinct((pair * n_courses + course) * n_stages + stage)
     row_pair, rest = np.divmod(rows, n_courses * n_stages)
     order = np.argsort(assign_pair, kind="stable")
     sorted_pair, sorted_group = assign_pair[order], assign_group[order]
@@ -288,7 +307,7 @@ def compute_all(inputs: NationalInputs) -> dict[int, dict]:
     # Level figures.
     sizes = np.bincount(m_group, minlength=n_groups)
     levels = level_counts(grid[:, :, 1:], m_actor, m_group, n_groups)
-    means, assessed = _means(levels)
+    means, assessed = _means(levels, sizes)
     domain_levels = level_counts(domains[:, :, 1:], m_actor, m_group, n_groups)
     declared = level_counts(declared_grid, m_actor, m_group, n_groups)
     progress = group_sum(_progress_per_actor(grid)[m_actor], m_group, n_groups)
@@ -331,11 +350,12 @@ def compute_all(inputs: NationalInputs) -> dict[int, dict]:
                     "progressed": progress[g, :n_months].tolist(),
                 },
                 "progressed": {str(p): int(progress[g, n_months + i]) for i, p in enumerate(PERIODS)},
-                "levels": levels[g].tolist(),
-                "mean": figures._jsonable(means[g]),
-                "assessed": assessed[g].tolist(),
-                "domains": domain_levels[g].tolist(),
-                "declared": declared[g].tolist(),
+                # The large arrays stay numpy arrays: see the module docstring.
+                "levels": levels[g],
+                "mean": means[g],
+                "assessed": assessed[g],
+                "domains": domain_levels[g],
+                "declared": declared[g],
                 "funnel": funnels.get(g, {}),
             }
             if job_profile != NO_ID:
@@ -352,6 +372,11 @@ def compute_all(inputs: NationalInputs) -> dict[int, dict]:
             "groups": data_groups,
         }
     return results
+
+
+def dumps(data: dict) -> str:
+    """The JSON text of a snapshot's ``data`` from :func:`compute_all` (numpy arrays included)."""
+    return orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 def _hour_units(courses: pd.Series, catalogue: pd.DataFrame) -> np.ndarray:
@@ -384,6 +409,15 @@ def _funnels(activity, activity_pair, a_pair, a_group, n_groups) -> dict[int, di
     )
     names = [str(name) for name in names]
     funnels: dict[int, dict] = {}
+    if n_groups * len(names) * len(STAGES) <= MAX_BINS:
+        dense = np.zeros((n_groups, len(names), len(STAGES)), dtype=np.int64)
+        dense[group, course, stage] = counts
+        rows, present = dense.tolist(), (dense.sum(axis=2) > 0).tolist()
+        for g in np.unique(group).tolist():
+            funnels[g] = {
+                name: row for name, row, shown in zip(names, rows[g], present[g], strict=True) if shown
+            }
+        return funnels
     for g, c, s, n in zip(group.tolist(), course.tolist(), stage.tolist(), counts.tolist(), strict=True):
         funnels.setdefault(g, {}).setdefault(names[c], [0] * len(STAGES))[s] = n
     return funnels

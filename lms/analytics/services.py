@@ -484,36 +484,87 @@ exposed AS (
 )
 SELECT * FROM levelled UNION ALL SELECT * FROM exposed
 """
-_HISTORY_SQL = """
-CREATE TEMP TABLE lms_new_history ON COMMIT DROP AS
+#: Level history from the evidence: level n is reached at the earliest evidence of level ≥ n.
+_COMPUTED_HISTORY = """
 SELECT e.actor_name, e.competence_id, e.kind, g.level, min(e.occurred_at) AS reached_at
 FROM lms_new_evidence e CROSS JOIN LATERAL generate_series(1, e.level) AS g(level)
 WHERE e.kind IN ('validated', 'declared') AND e.level > 0
 GROUP BY 1, 2, 3, 4
 """
-_MISMATCH_SQL = """
-SELECT (SELECT count(*) FROM (SELECT actor_name, competence_id, kind, level, reached_at FROM
-    lms_learnerlevelhistory
-                              EXCEPT SELECT * FROM lms_new_history) a)
-     + (SELECT count(*) FROM (SELECT * FROM lms_new_history
-                              EXCEPT SELECT actor_name, competence_id, kind, level, reached_at FROM
-                                  lms_learnerlevelhistory) b)
+#: Current levels from the evidence: the highest validated level, dated by its history (the earliest evidence
+#: of that level, there being none higher); the latest declared one (ties: the highest level).
+_COMPUTED_LEVELS = """
+(SELECT DISTINCT ON (actor_name, competence_id)
+        actor_name, competence_id, kind, level, occurred_at AS reached_at
+ FROM lms_new_evidence WHERE kind = 'validated' AND level > 0
+ ORDER BY actor_name, competence_id, level DESC, occurred_at)
+UNION ALL
+(SELECT DISTINCT ON (actor_name, competence_id) actor_name, competence_id, kind, level, occurred_at
+ FROM lms_new_evidence WHERE kind = 'declared' AND level > 0
+ ORDER BY actor_name, competence_id, occurred_at DESC, level DESC)
 """
-_REPLACE_SQL = [
-    "TRUNCATE lms_competenceevidence, lms_learnerlevelhistory, lms_learnercompetencelevel",
-    """INSERT INTO lms_competenceevidence (statement_id, actor_name, competence_id, level, kind, source,
-        occurred_at)
-       SELECT statement_id, actor_name, competence_id, level, kind, source, occurred_at FROM
-           lms_new_evidence""",
-    """INSERT INTO lms_learnerlevelhistory (actor_name, competence_id, kind, level, reached_at)
-       SELECT actor_name, competence_id, kind, level, reached_at FROM lms_new_history""",
-    """INSERT INTO lms_learnercompetencelevel (actor_name, competence_id, kind, level, reached_at)
-       SELECT DISTINCT ON (actor_name, competence_id) actor_name, competence_id, kind, level, reached_at
-       FROM lms_new_history WHERE kind = 'validated' ORDER BY actor_name, competence_id, level DESC""",
-    """INSERT INTO lms_learnercompetencelevel (actor_name, competence_id, kind, level, reached_at)
-       SELECT DISTINCT ON (actor_name, competence_id) actor_name, competence_id, kind, level, occurred_at
-       FROM lms_new_evidence WHERE kind = 'declared'
-       ORDER BY actor_name, competence_id, occurred_at DESC, level DESC""",
+_EVIDENCE_COLUMNS = "statement_id, actor_name, competence_id, level, kind, source, occurred_at"
+#: Write only what differs. Evidence: remove the stored rows that were not computed identically, add the
+#: computed rows that are missing (after the removal, a stored row with the same key is identical).
+_EVIDENCE_DIFF_SQL = [
+    """DELETE FROM lms_competenceevidence e WHERE NOT EXISTS (
+           SELECT 1 FROM lms_new_evidence n
+           WHERE n.statement_id = e.statement_id AND n.competence_id = e.competence_id AND n.kind = e.kind
+             AND n.level = e.level AND n.source = e.source AND n.actor_name = e.actor_name
+             AND n.occurred_at = e.occurred_at)""",
+    f"""INSERT INTO lms_competenceevidence ({_EVIDENCE_COLUMNS})
+        SELECT {_EVIDENCE_COLUMNS} FROM lms_new_evidence n WHERE NOT EXISTS (
+            SELECT 1 FROM lms_competenceevidence e
+            WHERE e.statement_id = n.statement_id AND e.competence_id = n.competence_id
+              AND e.kind = n.kind)""",
+]
+
+
+def _diff_sql(table: str, computed: str, keys: list[str], values: list[str]) -> list[str]:
+    """SQL that compares ``table`` with the ``computed`` rows in one full join and applies the differences.
+
+    Only the differing rows are materialised (``lms_diff``: ``stale`` is the id of a stored row to delete or
+    update, the other columns the computed row); the first statement returns the number of rows that
+    differ, counted as the set difference both ways (a changed row counts twice).
+    """
+    on = " AND ".join(f"s.{k} = c.{k}" for k in keys)
+    changed = " OR ".join(f"s.{column} IS DISTINCT FROM c.{column}" for column in values)
+    columns = ", ".join(keys + values)
+    assign = ", ".join(f"{column} = d.{column}" for column in values)
+    return [
+        f"""CREATE TEMP TABLE lms_diff ON COMMIT DROP AS
+            SELECT s.id AS stale, {", ".join(f"c.{column}" for column in keys + values)}
+            FROM {table} s FULL JOIN ({computed}) c ON {on}
+            WHERE s.id IS NULL OR c.{keys[0]} IS NULL OR {changed}""",
+        f"SELECT count(*) + count(*) FILTER (WHERE stale IS NOT NULL AND {keys[0]} IS NOT NULL) "
+        "FROM lms_diff",
+        f"DELETE FROM {table} WHERE id IN (SELECT stale FROM lms_diff WHERE {keys[0]} IS NULL)",
+        f"UPDATE {table} t SET {assign} FROM lms_diff d WHERE d.stale = t.id AND d.{keys[0]} IS NOT NULL",
+        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM lms_diff WHERE stale IS NULL",
+        "DROP TABLE lms_diff",
+    ]
+
+
+_HISTORY_DIFF_SQL = _diff_sql(
+    "lms_learnerlevelhistory",
+    _COMPUTED_HISTORY,
+    ["actor_name", "competence_id", "kind", "level"],
+    ["reached_at"],
+)
+_LEVELS_DIFF_SQL = _diff_sql(
+    "lms_learnercompetencelevel",
+    _COMPUTED_LEVELS,
+    ["actor_name", "competence_id", "kind"],
+    ["level", "reached_at"],
+)
+#: A first build (empty tables): bulk inserts, the indexes built once afterwards.
+_FIRST_BUILD_SQL = [
+    f"INSERT INTO lms_competenceevidence ({_EVIDENCE_COLUMNS}) "
+    f"SELECT {_EVIDENCE_COLUMNS} FROM lms_new_evidence",
+    f"""INSERT INTO lms_learnerlevelhistory (actor_name, competence_id, kind, level, reached_at)
+        {_COMPUTED_HISTORY}""",
+    f"""INSERT INTO lms_learnercompetencelevel (actor_name, competence_id, kind, level, reached_at)
+        {_COMPUTED_LEVELS}""",
 ]
 
 
@@ -549,7 +600,12 @@ def _drop_indexes(cursor, tables) -> list[str]:
 
 
 def _rebuild_levels_in_postgresql(upper: int) -> int:
-    """The full rebuild as set-based SQL: the same rules, at the speed of a scan of the statements."""
+    """The full rebuild as set-based SQL: the same rules, at the speed of a scan of the statements.
+
+    The evidence is computed once (a temporary table, read three times); the history and the current
+    levels are computed from it inside the full joins that compare them with the stored rows, so only the
+    differences are materialised and written — none on a night when the incremental runs were right.
+    """
     params = {
         "upper": upper,
         "voided": rules.VOIDED,
@@ -564,18 +620,32 @@ def _rebuild_levels_in_postgresql(upper: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(_EVIDENCE_SQL, params)
-        cursor.execute(_HISTORY_SQL)
-        cursor.execute(_MISMATCH_SQL)
-        mismatches = cursor.fetchone()[0]
-        # Deferred foreign-key checks of rows written earlier in the transaction would forbid the DDL.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        rebuild = _drop_indexes(cursor, _LEVEL_TABLES)
-        for statement in _REPLACE_SQL:
-            cursor.execute(statement)
-        for statement in rebuild:
-            cursor.execute(statement)
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        cursor.execute("DROP TABLE lms_new_history; DROP TABLE lms_new_evidence")
+        cursor.execute("ANALYZE lms_new_evidence")
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM lms_competenceevidence) OR EXISTS (SELECT 1 FROM "
+            "lms_learnerlevelhistory) OR EXISTS (SELECT 1 FROM lms_learnercompetencelevel)"
+        )
+        if cursor.fetchone()[0]:
+            mismatches = 0
+            for statement in _EVIDENCE_DIFF_SQL:
+                cursor.execute(statement)
+            for statements, counted in ((_HISTORY_DIFF_SQL, True), (_LEVELS_DIFF_SQL, False)):
+                for statement in statements:
+                    cursor.execute(statement)
+                    if counted and statement.startswith("SELECT count"):
+                        mismatches = cursor.fetchone()[0]
+        else:
+            # Deferred foreign-key checks of rows written earlier in the transaction would forbid the DDL.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            rebuild = _drop_indexes(cursor, _LEVEL_TABLES)
+            for statement in _FIRST_BUILD_SQL:
+                cursor.execute(statement)
+                if "lms_learnerlevelhistory" in statement:
+                    mismatches = cursor.rowcount
+            for statement in rebuild:
+                cursor.execute(statement)
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute("DROP TABLE lms_new_evidence")
     return int(mismatches)
 
 
@@ -942,7 +1012,7 @@ def _write_snapshots(results: dict[int, dict], watermark: int) -> None:
     kind = CollectivitySnapshot.Kind.FIGURES.value
     if connection.vendor == "postgresql":
         rows = [
-            (collectivity_id, kind, computed_at, watermark, json.dumps(data, separators=(",", ":")))
+            (collectivity_id, kind, computed_at, watermark, national.dumps(data))
             for collectivity_id, data in results.items()
         ]
         with connection.cursor() as cursor:
@@ -954,7 +1024,8 @@ def _write_snapshots(results: dict[int, dict], watermark: int) -> None:
             )
         return
     values = {"computed_at": computed_at, "watermark": watermark}
-    for collectivity_id, data in results.items():
+    for collectivity_id, arrays in results.items():
+        data = json.loads(national.dumps(arrays))
         existing = CollectivitySnapshot.objects.filter(collectivity_id=collectivity_id, kind=kind)
         if not existing.update(data=data, **values):
             CollectivitySnapshot.objects.create(
