@@ -21,7 +21,7 @@ class Command(BaseCommand):
             self.stdout.write(_("Full rebuild: %(count)d rows differed.") % {"count": mismatches})
         touched = services.collectivities_to_refresh(services.process_new_statements())
         if options["all"] or options["full"]:
-            count = services.rebuild_all_snapshots()
+            count = services.rebuild_all_snapshots()["snapshots"]
         else:
             for collectivity_id in sorted(touched):
                 services.rebuild_snapshot(collectivity_id)
