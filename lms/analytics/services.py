@@ -1052,21 +1052,22 @@ def national_level_history(months) -> pd.DataFrame:
     not read).
     """
     start, end = _window(months)
-    if connection.vendor != "postgresql":
+    if connection.vendor == "postgresql":
+        history = _copy_frame(
+            _HISTORY_MONTHS_SQL,
+            {"kind": EvidenceKind.VALIDATED.value, "before": (months[0] - 1).to_timestamp(), "end": end},
+            ["actor_name", "competence_id", "level", "reached_at"],
+            {"actor_name": "category", "competence_id": "int64", "level": "int8", "reached_at": "int64"},
+        )
+        history["reached_at"] = pd.to_datetime(history["reached_at"], unit="s", utc=True)
+    else:
         history = _frame(
             LearnerLevelHistory.objects.filter(kind=EvidenceKind.VALIDATED, reached_at__lt=end),
             ["actor_name", "competence_id", "level", "reached_at"],
         )
-        return history
-    before = (months[0] - 1).to_timestamp()
-    frame = _copy_frame(
-        _HISTORY_MONTHS_SQL,
-        {"kind": EvidenceKind.VALIDATED.value, "before": before, "end": end},
-        ["actor_name", "competence_id", "level", "reached_at"],
-        {"actor_name": "category", "competence_id": "int64", "level": "int8", "reached_at": "int64"},
-    )
-    frame["reached_at"] = pd.to_datetime(frame["reached_at"], unit="s", utc=True)
-    return frame
+    # ── The level-history frame of the national pass is complete here. A step on it (carrying levels over
+    # ── competence version/crosswalk mappings) is called here, once, as in collectivity_inputs.
+    return history
 
 
 def _national_declared() -> pd.DataFrame:
