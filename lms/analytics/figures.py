@@ -33,9 +33,30 @@ STAGES = {
 }
 
 
+#: Hours are summed in whole seconds, so that a sum does not depend on the order of its terms (the national
+#: pass and the per-collectivity path add the same hours in different orders).
+HOUR_UNITS = 3600
+
+
 def group_key(population: str = ALL, job_profile=ALL, service=ALL) -> str:
     """The key of a group of people in a snapshot: ``population|job_profile|service``."""
     return f"{population}|{job_profile}|{service}"
+
+
+def group_specs(job_profiles: list[int], services: list[int]) -> list[tuple]:
+    """The groups of a snapshot, in order, as ``(population, job_profile, service)``.
+
+    Everyone, each population, then per job profile and per service: everyone and the agents.
+    """
+    specs = [(ALL, ALL, ALL), *[(p, ALL, ALL) for p in POPULATIONS]]
+    specs += [(population, j, ALL) for j in job_profiles for population in (ALL, "agent")]
+    specs += [(population, ALL, s) for s in services for population in (ALL, "agent")]
+    return specs
+
+
+def member_ids(members: pd.DataFrame, column: str) -> list[int]:
+    """The sorted distinct job profiles or services (``column``) of members."""
+    return sorted({int(x) for x in members[column].dropna()})
 
 
 @dataclass
@@ -75,6 +96,15 @@ def _ordinals(timestamps: pd.Series) -> np.ndarray:
     return ((stamps.dt.year - 1970) * 12 + stamps.dt.month - 1).to_numpy(dtype=int)
 
 
+def positions(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """``index.get_indexer(values)``, fast for categorical values (looked up once per category)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        lookup = index.get_indexer(values.cat.categories)
+        codes = values.cat.codes.to_numpy()
+        return np.where(codes >= 0, lookup[codes] if len(lookup) else -1, -1)
+    return index.get_indexer(values)
+
+
 def level_grid(history: pd.DataFrame, actors: pd.Index, competences: pd.Index, months: list) -> np.ndarray:
     """Return ``L[a, c, m]``: the validated level of each actor and competence at the end of month m.
 
@@ -83,7 +113,7 @@ def level_grid(history: pd.DataFrame, actors: pd.Index, competences: pd.Index, m
     grid = np.zeros((len(actors), len(competences), len(months) + 1), dtype=np.int8)
     if history.empty or not len(actors):
         return grid
-    a = actors.get_indexer(history["actor_name"])
+    a = positions(history["actor_name"], actors)
     c = competences.get_indexer(history["competence_id"])
     m = month_index(history["reached_at"], months)
     keep = (a >= 0) & (c >= 0) & (m <= len(months))
@@ -125,7 +155,7 @@ def progressed(grid: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
 
 
 def prepare_activity(activity: pd.DataFrame, courses: pd.DataFrame, months: list) -> pd.DataFrame:
-    """Add the month index, the funnel stage and the course's hours to the activity rows."""
+    """Add the month index, the funnel stage and the course's hours (in :data:`HOUR_UNITS`) to the rows."""
     if activity.empty:
         return activity.assign(
             m=pd.Series(dtype=int), stage=pd.Series(dtype=float), hours=pd.Series(dtype=float)
@@ -134,7 +164,19 @@ def prepare_activity(activity: pd.DataFrame, courses: pd.DataFrame, months: list
     frame = frame[(frame["m"] >= 1) & (frame["m"] <= len(months))]
     hours = frame["course"].map(courses.set_index("course")["hours"]) if not courses.empty else np.nan
     completed = frame["verb"] == v.COMPLETED.id
-    return frame.assign(hours=np.where(completed, pd.Series(hours, index=frame.index).fillna(0), 0.0))
+    return frame.assign(
+        hours=np.where(completed, hour_units(pd.Series(hours, index=frame.index).fillna(0)), 0)
+    )
+
+
+def hour_units(hours) -> np.ndarray:
+    """Hours as whole :data:`HOUR_UNITS` (integers add up the same in any order)."""
+    return np.rint(np.asarray(hours, dtype=float) * HOUR_UNITS).astype(np.int64)
+
+
+def hours_from_units(units) -> list[float]:
+    """Summed hour units back to hours, rounded to a tenth."""
+    return np.round(np.asarray(units, dtype=float) / HOUR_UNITS, 1).tolist()
 
 
 def monthly_activity(frame: pd.DataFrame, months: int) -> dict[str, list]:
@@ -153,7 +195,7 @@ def monthly_activity(frame: pd.DataFrame, months: int) -> dict[str, list]:
         .reindex(index, fill_value=0)
         .astype(int)
         .tolist(),
-        "hours": completed.groupby("m")["hours"].sum().reindex(index, fill_value=0).round(1).tolist(),
+        "hours": hours_from_units(completed.groupby("m")["hours"].sum().reindex(index, fill_value=0)),
     }
 
 
@@ -242,21 +284,22 @@ def compute(inputs: Inputs) -> dict:
         declared_grid[a[keep], c[keep]] = inputs.declared["level"].to_numpy(dtype=np.int8)[keep]
 
     groups: dict[str, dict] = {}
-    specs = [(ALL, ALL), *[(p, ALL) for p in POPULATIONS]]
-    job_profiles = sorted({int(j) for j in members["job_profile_id"].dropna()})
-    specs += [(population, j) for j in job_profiles for population in (ALL, "agent")]
-    for population, job_profile in specs:
+    job_profiles = member_ids(members, "job_profile_id")
+    services = member_ids(members, "service_id")
+    for population, job_profile, service in group_specs(job_profiles, services):
         selected = members
         if population not in (ALL, "public"):
             selected = selected[selected["population"] == population]
         if job_profile != ALL:
             selected = selected[selected["job_profile_id"] == job_profile]
+        if service != ALL:
+            selected = selected[selected["service_id"] == service]
         if population == "public":
             group_actors = pd.Index([])
             active = activity[~activity["actor_name"].isin(member_set)]
         else:
             group_actors = pd.Index(selected["actor_name"].drop_duplicates())
-            everyone = population == ALL and job_profile == ALL
+            everyone = population == ALL and job_profile == ALL and service == ALL
             active = activity if everyone else activity[activity["actor_name"].isin(set(group_actors))]
         mask = actors.get_indexer(group_actors)
         sub = grid[mask] if len(mask) else grid[:0]
@@ -283,13 +326,14 @@ def compute(inputs: Inputs) -> dict:
                 competences,
                 inputs.targets[inputs.targets["job_profile_id"] == job_profile],
             )
-        groups[group_key(population, job_profile)] = group
+        groups[group_key(population, job_profile, service)] = group
     return {
         "version": 2,
         "months": [str(month) for month in months],
         "competences": [int(c) for c in competences],
         "areas": [int(a) for a in areas[area_starts]] if len(area_starts) else [],
         "job_profiles": job_profiles,
+        "services": services,
         "courses": sorted({course for group in groups.values() for course in group["funnel"]}),
         "groups": groups,
     }

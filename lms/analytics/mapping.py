@@ -47,7 +47,8 @@ def carry_over(history: pd.DataFrame, closure: pd.DataFrame) -> pd.DataFrame:
     if carried.empty:
         return history
     combined = pd.concat([history.assign(competence_id=ids), carried[history.columns]], ignore_index=True)
-    earliest = combined.groupby(keys, as_index=False, sort=False)["reached_at"].min()
+    # observed=True: the national pass reads ``actor_name`` as a category; never build the cartesian product.
+    earliest = combined.groupby(keys, as_index=False, sort=False, observed=True)["reached_at"].min()
     return earliest[list(history.columns)]
 
 

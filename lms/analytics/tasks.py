@@ -63,14 +63,11 @@ def rebuild_collectivity_snapshot(collectivity_id: int) -> int:
 
 @shared_task(name="lms.analytics.tasks.full_rebuild", **RETRY_POLICY)
 def full_rebuild() -> int:
-    """Nightly: recompute all levels from scratch, check them, then rebuild every collectivity's snapshot.
+    """Nightly: recompute all levels from scratch, check them, then every snapshot in one national pass.
 
     Returns:
         The number of level-history rows the incremental runs had wrong (0 when consistent).
     """
-    from lms.models import Collectivity
-
     mismatches = services.rebuild_levels()
-    with transaction.atomic():
-        request_snapshots(Collectivity.objects.values_list("pk", flat=True))
+    services.rebuild_all_snapshots()
     return mismatches

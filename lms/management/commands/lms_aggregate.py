@@ -2,7 +2,6 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from lms.analytics import services
-from lms.models import Collectivity
 
 
 class Command(BaseCommand):
@@ -22,7 +21,9 @@ class Command(BaseCommand):
             self.stdout.write(_("Full rebuild: %(count)d rows differed.") % {"count": mismatches})
         touched = services.collectivities_to_refresh(services.process_new_statements())
         if options["all"] or options["full"]:
-            touched = set(Collectivity.objects.values_list("pk", flat=True))
-        for collectivity_id in sorted(touched):
-            services.rebuild_snapshot(collectivity_id)
-        self.stdout.write(_("%(count)d snapshots rebuilt.") % {"count": len(touched)})
+            count = services.rebuild_all_snapshots()["snapshots"]
+        else:
+            for collectivity_id in sorted(touched):
+                services.rebuild_snapshot(collectivity_id)
+            count = len(touched)
+        self.stdout.write(_("%(count)d snapshots rebuilt.") % {"count": count})

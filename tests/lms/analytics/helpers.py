@@ -55,6 +55,7 @@ def statement(
 def void(actor, target_id, *, when=EPOCH):
     row = statement(actor, rules.VOIDED, when=when, object_id=str(target_id))
     row.data["object"] = {"objectType": "StatementRef", "id": str(target_id)}
+    row.ref_id = target_id  # as the store sets it for every StatementRef
     return row
 
 

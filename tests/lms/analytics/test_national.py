@@ -1,0 +1,143 @@
+"""The nightly national pass gives every collectivity the snapshot its own per-collectivity rebuild gives."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from lms.analytics import figures, services
+from lms.models import Collectivity, CollectivitySnapshot, ErasedMember, Membership, Service, Statement
+from lms.services.organisations import add_membership, learner_for
+from lms.xapi import vocabulary as v
+from tests.conftest import make_user
+from tests.lms.analytics.helpers import day, statement, void
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 6, 15, tzinfo=UTC)  # window: 2025-07 .. 2026-06
+
+
+def _actor(user):
+    return str(learner_for(user).actor_name)
+
+
+@pytest.fixture
+def varied(catalogue, commune, other_commune):
+    """Two collectivities with every kind of member and activity, and a third one with nobody."""
+    from competences.models import Competence, JobProfile, JobProfileTarget
+    from courses.models import CoursePage
+    from courses.services import course_ref
+
+    Collectivity.objects.create(name="Commune vide", slug="vide", kind="commune")
+    crcn = {c.code: c for c in Competence.objects.filter(framework__slug="crcn")}
+    secretary = JobProfile.objects.create(name="Secrétaire de mairie", slug="secretaire")
+    technician = JobProfile.objects.create(name="Technicien", slug="technicien")
+    JobProfileTarget.objects.create(job_profile=secretary, competence=crcn["4.2"], level=3)
+    JobProfileTarget.objects.create(job_profile=secretary, competence=crcn["1.1"], level=2)
+    JobProfileTarget.objects.create(job_profile=technician, competence=crcn["2.1"], level=4)
+    finance, works = (Service.objects.create(collectivity=commune, name=n) for n in ("Finances", "Travaux"))
+    elsewhere = Service.objects.create(collectivity=other_commune, name="Accueil")
+
+    people = {}
+    for name, collectivity, role, details in [
+        ("a1", commune, "agent", {"job_profile": secretary, "service": finance}),
+        ("a2", commune, "agent", {"job_profile": secretary, "service": works}),
+        ("a3", commune, "agent", {"service": finance}),
+        ("e1", commune, "elected_official", {"job_profile": technician}),
+        ("both", commune, "agent", {"job_profile": technician}),
+        ("o1", other_commune, "agent", {"job_profile": technician, "service": elsewhere}),
+        ("x", commune, "agent", {}),
+    ]:
+        user = make_user(name)
+        add_membership(user, collectivity, role, **details)
+        people[name] = user
+    add_membership(people["both"], commune, Membership.Role.ELECTED_OFFICIAL)
+    add_membership(people["x"], other_commune, Membership.Role.AGENT, service=elsewhere)
+    ErasedMember.objects.create(actor_name="erased-1", collectivity=commune, population="agent")
+    actors = {name: _actor(user) for name, user in people.items()} | {"erased": "erased-1", "pub": "outsider"}
+
+    pages = list(CoursePage.objects.all()[:2])
+    first, second = (course_ref(page).id for page in pages)
+    CoursePage.objects.filter(pk=pages[0].pk).update(duration_minutes=5)
+    unknown = "http://elsewhere.example/course"
+
+    def levels(**codes):
+        return [{"competence": crcn[code].uri, "level": level} for code, level in codes.items()]
+
+    rows = []
+    for name, where, day_number in [
+        ("a1", commune, -300),
+        ("a1", commune, 20),
+        ("a2", commune, 70),
+        ("both", commune, 100),
+        ("x", other_commune, 40),
+        ("o1", other_commune, 150),
+        ("erased", commune, 130),
+        ("pub", commune, 60),
+    ]:
+        actor = actors[name]
+        rows += [
+            statement(actor, v.REGISTERED.id, when=day(day_number), collectivity=where, object_id=first),
+            statement(actor, v.EXPERIENCED.id, when=day(day_number + 1), collectivity=where, grouping=first),
+            statement(actor, v.EXPERIENCED.id, when=day(day_number + 2), collectivity=where),
+            statement(
+                actor,
+                v.PASSED.id,
+                when=day(day_number + 3),
+                collectivity=where,
+                grouping=second,
+                validated=levels(**{"4.2": 3, "1.1": 1 + day_number % 3}),
+            ),
+            statement(actor, v.COMPLETED.id, when=day(day_number + 4), collectivity=where, object_id=first),
+            statement(actor, v.COMPLETED.id, when=day(day_number + 4), collectivity=where, object_id=first),
+            statement(actor, v.COMPLETED.id, when=day(day_number + 5), collectivity=where, object_id=unknown),
+            statement(actor, v.COMPLETED.id, declared=levels(**{"2.1": 2}), when=day(day_number + 6)),
+        ]
+    cancelled = statement(
+        actors["a3"], v.PASSED.id, when=day(50), collectivity=commune, validated=levels(**{"2.1": 5})
+    )
+    rows += [
+        cancelled,
+        void(actors["a3"], cancelled.statement_id, when=day(51)),
+        statement(actors["a3"], v.FAILED.id, when=day(52), collectivity=commune, grouping=second),
+        statement(
+            actors["e1"], v.PASSED.id, when=day(110), collectivity=commune, validated=levels(**{"2.1": 6})
+        ),
+        statement(actors["a2"], v.EXPERIENCED.id, when=day(400), collectivity=commune, grouping=first),
+    ]
+    Statement.objects.bulk_create(rows)
+    services.process_new_statements()
+    return commune
+
+
+def _roundtrip(data):
+    return json.loads(json.dumps(data))
+
+
+def test_national_pass_gives_every_collectivity_the_snapshot_of_its_own_rebuild(varied):
+    services.rebuild_all_snapshots(now=NOW)
+    national = dict(
+        CollectivitySnapshot.objects.filter(kind="figures").values_list("collectivity_id", "data")
+    )
+    watermark = services.AggregationState.objects.get(name=services.LEVELS_PIPELINE).watermark
+    each = {
+        pk: _roundtrip(figures.compute(services.collectivity_inputs(pk, upper=watermark, now=NOW)))
+        for pk in Collectivity.objects.values_list("pk", flat=True)
+    }
+    assert national == each
+
+
+def test_snapshot_has_everyone_and_agents_groups_per_service(varied):
+    data = services.rebuild_snapshot(varied.pk, now=NOW)
+    data = CollectivitySnapshot.objects.get(pk=data.pk).data
+    finance, works = Service.objects.filter(collectivity=varied).order_by("pk").values_list("pk", flat=True)
+    expected = {f"{p}|all|{s}" for s in (finance, works) for p in ("all", "agent")}
+    assert (
+        data["services"],
+        expected <= set(data["groups"]),
+        data["groups"][f"agent|all|{finance}"]["size"],
+    ) == (
+        [finance, works],
+        True,
+        2,
+    )
