@@ -141,3 +141,22 @@ def test_snapshot_has_everyone_and_agents_groups_per_service(varied):
         True,
         2,
     )
+
+
+def test_national_pass_carries_levels_over_mappings_like_the_per_collectivity_rebuild(varied):
+    from competences.models import Framework
+    from competences.services import create_new_version
+
+    crcn = Framework.objects.get(slug="crcn")
+    successor = create_new_version(crcn, "2030")
+    successor.status = Framework.Status.PUBLISHED
+    successor.save(update_fields=["status"])
+    carried = successor.competences.get(code="4.2").pk
+
+    services.rebuild_all_snapshots(now=NOW)
+    national = CollectivitySnapshot.objects.get(kind="figures", collectivity=varied).data
+    watermark = services.AggregationState.objects.get(name=services.LEVELS_PIPELINE).watermark
+    own = _roundtrip(figures.compute(services.collectivity_inputs(varied.pk, upper=watermark, now=NOW)))
+    assert national == own
+    row = national["competences"].index(carried)
+    assert sum(national["groups"]["all|all|all"]["levels"][row][-1][1:]) > 0
