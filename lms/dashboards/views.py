@@ -408,7 +408,11 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
             f"competence={competence.pk} level={level} population={population} job_profile={job_profile}"
         )
         consolidation.audit_drilldown(self.request, self.collectivity, description, actors)
+        back = {"collectivity": self.collectivity.slug, "population": population, "job_profile": job_profile}
+        if service != "all":
+            back["service"] = service
         context.update(
+            back_query=urlencode(back),
             collectivity=self.collectivity,
             competence=competence,
             level=level,

@@ -237,6 +237,16 @@ def test_drill_down_from_a_service_lists_only_its_members(hr, setup):
     assert names == {user.username for user in setup["accueil_agents"]}
 
 
+def test_drill_down_leads_back_to_the_same_service(hr, setup):
+    first = setup["competences"][0]
+    page = hr.get(_url("levels"), {"service": setup["accueil"].pk}).content.decode()
+    learners = hr.get(_drill_link(page, first)).content.decode()
+    assert (
+        f"{_url('levels')}?collectivity=valmont&amp;population=all&amp;job_profile=all&amp;service="
+        in learners
+    )
+
+
 def test_drill_down_into_another_collectivitys_service_is_not_found(hr, setup, commune):
     first = setup["competences"][0]
     response = hr.get(
