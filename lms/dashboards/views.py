@@ -6,6 +6,7 @@ tables the page shows (:mod:`lms.dashboards.panels`), after small groups are hid
 
 import csv
 import io
+import unicodedata
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Value
@@ -84,6 +85,11 @@ def _names(snapshot_data, panel: str, collectivity) -> panels.Names:
     return panels.Names(competences, areas, courses, tracks, job_profiles, closing, services)
 
 
+def _sort_key(name: str) -> str:
+    """Alphabetical order as a French reader expects it: « État civil » before « Services techniques »."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
+
+
 def _profile_and_service_names(collectivity, job_profile_ids, service_ids) -> tuple[dict, dict]:
     """Names of the snapshot's job profiles and services, in one query.
 
@@ -153,7 +159,9 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
             collectivities=self.collectivities,
             job_profiles=[(str(j), names.job_profiles.get(j, str(j))) for j in data["job_profiles"]],
             courses=[(c, names.courses.get(c, c)) for c in courses],
-            services=sorted(((str(pk), name) for pk, name in names.services.items()), key=lambda s: s[1]),
+            services=sorted(
+                ((str(pk), name) for pk, name in names.services.items()), key=lambda item: _sort_key(item[1])
+            ),
         )
         if filters.is_bound:
             filters.is_valid()

@@ -70,6 +70,7 @@ def setup(frameworks, commune, other_commune, hr_manager, settings):
     settings.LMS_MIN_GROUP_SIZE = 5
     accueil = Service.objects.create(collectivity=commune, name="Accueil")
     etat_civil = Service.objects.create(collectivity=commune, name="État civil")
+    techniques = Service.objects.create(collectivity=commune, name="Services techniques")
     voirie = Service.objects.create(collectivity=other_commune, name="Voirie")
     job_profile = JobProfile.objects.create(name="Secrétaire de mairie", slug="secretaire-de-mairie")
     accueil_agents = [make_user(f"accueil{n}", commune, Membership.Role.AGENT) for n in range(6)]
@@ -105,13 +106,14 @@ def setup(frameworks, commune, other_commune, hr_manager, settings):
             "areas": areas,
             "job_profiles": [job_profile.pk],
             "courses": [],
-            "services": [accueil.pk, etat_civil.pk, voirie.pk],
+            "services": [techniques.pk, accueil.pk, etat_civil.pk, voirie.pk],
             "groups": groups,
         },
     )
     return {
         "accueil": accueil,
         "etat_civil": etat_civil,
+        "techniques": techniques,
         "voirie": voirie,
         "job_profile": job_profile,
         "accueil_agents": accueil_agents,
@@ -139,12 +141,13 @@ def _service_options(page):
     return re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select[: select.index("</select>")])
 
 
-def test_service_filter_offers_the_collectivitys_own_services_by_name(hr, setup):
+def test_service_filter_offers_the_collectivitys_own_services_in_alphabetical_order(hr, setup):
     page = hr.get(_url("overview")).content.decode()
     assert _service_options(page) == [
         ("all", _fr("All services")),
         (str(setup["accueil"].pk), "Accueil"),
         (str(setup["etat_civil"].pk), "État civil"),
+        (str(setup["techniques"].pk), "Services techniques"),
     ]
 
 
