@@ -6,28 +6,61 @@ from django.utils.translation import gettext_lazy as _
 from .panels import POPULATIONS
 
 PERIODS = [("3", _("Last 3 months")), ("6", _("Last 6 months")), ("12", _("Last 12 months"))]
+#: Snapshots hold figures per service for these populations only (elected officials and the public have none).
+SERVICE_POPULATIONS = ("all", "agent")
 
 
 class DashboardFilters(forms.Form):
-    """Period, population, service, job profile and course; choices come from the collectivity's snapshot."""
+    """Period, population, service, job profile and course; choices come from the collectivity's snapshot.
+
+    A service is computed for everyone and for agents, on its own: asking for a service together with a job
+    profile, or with another population, is refused with an error rather than shown with one filter silently
+    dropped (an export would not say which one was applied).
+    """
 
     collectivity = forms.ChoiceField(label=_("Collectivity"), required=False)
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False)
     population = forms.ChoiceField(label=_("Population"), choices=list(POPULATIONS.items()), required=False)
-    service = forms.ChoiceField(
-        label=_("Service"),
-        required=False,
-        help_text=_("Figures per service appear once the collectivity's services are set up."),
-    )
+    service = forms.ChoiceField(label=_("Service"), required=False)
     job_profile = forms.ChoiceField(label=_("Job profile"), required=False)
     course = forms.ChoiceField(label=_("Course"), required=False)
 
-    def __init__(self, data, *, collectivities, job_profiles, courses):
+    def __init__(self, data, *, collectivities, job_profiles, courses, services=()):
+        """
+        Args:
+            services: ``(id, name)`` of the shown collectivity's services that its snapshot has figures for.
+        """
         super().__init__(data)
         self.fields["collectivity"].choices = [(c.slug, c.name) for c in collectivities]
-        self.fields["service"].choices = [("all", _("All services"))]
+        self.fields["service"].choices = [("all", _("All services")), *services]
+        if not services:
+            self.fields["service"].help_text = _(
+                "Figures per service appear once the collectivity's services are set up."
+            )
         self.fields["job_profile"].choices = [("all", _("All job profiles")), *job_profiles]
         self.fields["course"].choices = [("all", _("All courses")), *courses]
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("service") or "all") == "all":
+            return data
+        if (data.get("job_profile") or "all") != "all":
+            self.add_error(
+                "service",
+                _(
+                    "Figures are not computed for a service and a job profile together: "
+                    "choose “All services” or “All job profiles”."
+                ),
+            )
+        if (data.get("population") or "all") not in SERVICE_POPULATIONS:
+            self.add_error(
+                "service",
+                _(
+                    "Figures per service cover everyone or agents only: "
+                    "choose one of them, or “All services”."
+                ),
+            )
+        return data
 
     def value(self, name: str, default: str) -> str:
         return (self.cleaned_data.get(name) or default) if self.is_valid() else default

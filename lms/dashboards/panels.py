@@ -68,6 +68,7 @@ class Names:
     tracks: dict  # activity id -> track title
     job_profiles: dict  # id -> name
     closing_courses: dict = field(default_factory=dict)  # (competence id, level) -> [course titles]
+    services: dict = field(default_factory=dict)  # id -> name, of the shown collectivity only
 
 
 @dataclass

@@ -6,8 +6,10 @@ tables the page shows (:mod:`lms.dashboards.panels`), after small groups are hid
 
 import csv
 import io
+import unicodedata
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Value
 from django.db.models.fields.json import KeyTransform
 from django.http import Http404, HttpResponse
 from django.urls import reverse
@@ -24,7 +26,14 @@ from lms.analytics.figures import group_key
 from lms.analytics.mapping import carried_from
 from lms.analytics.rules import LEVEL_RULES, RULES
 from lms.conf import lms_settings
-from lms.models import Collectivity, CollectivitySnapshot, EvidenceKind, LearnerCompetenceLevel, Membership
+from lms.models import (
+    Collectivity,
+    CollectivitySnapshot,
+    EvidenceKind,
+    LearnerCompetenceLevel,
+    Membership,
+    Service,
+)
 from lms.services.scope import visible_collectivities
 
 from . import panels
@@ -50,7 +59,7 @@ class CollectivityScopeMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-def _names(snapshot_data, panel: str) -> panels.Names:
+def _names(snapshot_data, panel: str, collectivity) -> panels.Names:
     from courses.models import CourseCompetence, CoursePage, TrackPage
     from courses.services import course_ref
 
@@ -71,10 +80,44 @@ def _names(snapshot_data, panel: str) -> panels.Names:
         if page_id in by_page:
             for target in range(1, level + 1):
                 closing.setdefault((competence_id, target), []).append(by_page[page_id])
-    job_profiles = dict(
-        JobProfile.objects.filter(pk__in=snapshot_data.get("job_profiles", [])).values_list("pk", "name")
+    job_profiles, services = _profile_and_service_names(
+        collectivity, snapshot_data.get("job_profiles") or [], snapshot_data.get("services") or []
     )
-    return panels.Names(competences, areas, courses, tracks, job_profiles, closing)
+    return panels.Names(competences, areas, courses, tracks, job_profiles, closing, services)
+
+
+def _sort_key(name: str) -> str:
+    """Alphabetical order as a French reader expects it: « État civil » before « Services techniques »."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
+
+
+def _profile_and_service_names(collectivity, job_profile_ids, service_ids) -> tuple[dict, dict]:
+    """Names of the snapshot's job profiles and services, in one query.
+
+    Only the services of ``collectivity`` itself are named: a service id of another collectivity gets no
+    name, so it is never offered and the filter refuses it.
+    """
+    parts = []
+    if job_profile_ids:
+        parts.append(
+            JobProfile.objects.filter(pk__in=job_profile_ids)
+            .annotate(kind=Value("job_profile"))
+            .order_by()
+            .values_list("kind", "pk", "name")
+        )
+    if service_ids:
+        parts.append(
+            Service.objects.filter(collectivity=collectivity, pk__in=service_ids)
+            .annotate(kind=Value("service"))
+            .order_by()
+            .values_list("kind", "pk", "name")
+        )
+    names = {"job_profile": {}, "service": {}}
+    if parts:
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        for kind, pk, name in rows:
+            names[kind][pk] = name
+    return names["job_profile"], names["service"]
 
 
 class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -109,20 +152,24 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
         context = super().get_context_data(**kwargs)
         minimum = lms_settings.MIN_GROUP_SIZE
         snapshot = snapshot_meta(self.collectivity)
-        data = snapshot or {"months": [], "competences": [], "areas": [], "job_profiles": [], "courses": []}
-        names = _names(data, self.panel)
+        data = snapshot or {key: [] for key in META_KEYS}
+        names = _names(data, self.panel, self.collectivity)
         courses = data.get("courses") or []
         filters = DashboardFilters(
             self.request.GET or None,
             collectivities=self.collectivities,
             job_profiles=[(str(j), names.job_profiles.get(j, str(j))) for j in data["job_profiles"]],
             courses=[(c, names.courses.get(c, c)) for c in courses],
+            services=sorted(
+                ((str(pk), name) for pk, name in names.services.items()), key=lambda item: _sort_key(item[1])
+            ),
         )
         if filters.is_bound:
             filters.is_valid()
         period = int(filters.value("period", str(lms_settings.DASHBOARD_MONTHS)))
         population = filters.value("population", "all")
         job_profile = filters.value("job_profile", "all")
+        service = filters.value("service", "all")
         course = filters.value("course", "all")
         query = {k: v for k, v in self.request.GET.items() if k != "export"}
         context.update(
@@ -144,13 +191,16 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
             tables=[],
             too_small=False,
             export_query=urlencode(query),
+            filter_errors=bool(filters.errors),
+            whole_collectivity=service != "all" and self.panel in WHOLE_COLLECTIVITY_PANELS,
         )
-        if snapshot is None or not data["months"]:
+        if snapshot is None or not data["months"] or filters.errors:
+            # Figures under filters that were refused would not be what the form says: show none.
             return context
         data["groups"] = snapshot_groups(
-            snapshot["pk"], _needed_groups(self.panel, population, job_profile, data)
+            snapshot["pk"], _needed_groups(self.panel, population, job_profile, data, service)
         )
-        group = data["groups"].get(group_key(population, job_profile))
+        group = data["groups"].get(group_key(population, job_profile, service))
         months = data["months"][-period:]
         if group is None or (
             group["size"] < minimum and self.panel not in ("elected", "consolidated", "gaps")
@@ -163,6 +213,8 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
             def drill(competence_id, level):
                 params = {"collectivity": self.collectivity.slug, "competence": competence_id, "level": level}
                 params.update(population=population, job_profile=job_profile)
+                if service != "all":
+                    params["service"] = service
                 return reverse("lms_dashboard_learners") + "?" + urlencode(params)
 
         ctx = panels.Context(
@@ -196,7 +248,9 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
         return context
 
 
-META_KEYS = ("months", "competences", "areas", "job_profiles", "courses")
+META_KEYS = ("months", "competences", "areas", "job_profiles", "courses", "services")
+#: Panels whose figures are not broken down by service: they say so when a service is chosen.
+WHOLE_COLLECTIVITY_PANELS = ("gaps", "elected", "consolidated")
 
 
 def snapshot_meta(collectivity) -> dict | None:
@@ -235,8 +289,8 @@ def snapshot_groups(queryset_or_pk, keys: list[str]) -> dict | list[dict]:
     ]
 
 
-def _needed_groups(panel, population, job_profile, data) -> list[str]:
-    keys = {group_key(population, job_profile)}
+def _needed_groups(panel, population, job_profile, data, service="all") -> list[str]:
+    keys = {group_key(population, job_profile, service)}
     if panel == "elected":
         keys.add(group_key("elected_official"))
     if panel == "gaps":
@@ -330,6 +384,7 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
             raise Http404 from error
         population = self.request.GET.get("population", "all")
         job_profile = self.request.GET.get("job_profile", "all")
+        service = self.request.GET.get("service", "all")
         memberships = Membership.objects.filter(
             collectivity=self.collectivity, role__in=Membership.LEARNER_ROLES
         )
@@ -337,6 +392,11 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
             memberships = memberships.filter(role=population)
         if job_profile != "all" and job_profile.isdigit():
             memberships = memberships.filter(job_profile_id=int(job_profile))
+        if service != "all":
+            # The figure of a service: its members, and only a service of this very collectivity.
+            if not service.isdigit() or not self.collectivity.services.filter(pk=int(service)).exists():
+                raise Http404
+            memberships = memberships.filter(service_id=int(service))
         people = {
             str(actor): (user_id, name or username)
             for actor, user_id, name, username in memberships.values_list(
@@ -360,7 +420,11 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
             f"competence={competence.pk} level={level} population={population} job_profile={job_profile}"
         )
         consolidation.audit_drilldown(self.request, self.collectivity, description, actors)
+        back = {"collectivity": self.collectivity.slug, "population": population, "job_profile": job_profile}
+        if service != "all":
+            back["service"] = service
         context.update(
+            back_query=urlencode(back),
             collectivity=self.collectivity,
             competence=competence,
             level=level,

@@ -1,16 +1,19 @@
-"""Demo data: frameworks, the course catalogue, collectivities, people and six months of activity.
+"""Demo data: frameworks, the course catalogue, collectivities, their services, people and a year of activity.
 
 Every step is idempotent: a second run reuses what exists and adds nothing twice.
 """
 
 import json
+import math
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
@@ -22,7 +25,7 @@ from courses import grading
 from courses import services as course_services
 from courses.models import CataloguePage, CourseCompetence, CoursePage, LessonPage, TrackPage
 from lms.analytics import services as analytics
-from lms.models import Collectivity, Enrolment, Membership
+from lms.models import Collectivity, Enrolment, Membership, Service
 from lms.services.organisations import add_membership
 
 CONTENT_FILE = Path(__file__).resolve().parent / "content.json"
@@ -40,17 +43,46 @@ class DemoCollectivity:
     prefix: str
     agents: int
     elected: int
+    services: tuple[str, ...] = ()  # agents are spread over them in turn
 
 
 COLLECTIVITIES = [
-    DemoCollectivity("valmont-sur-loire", "Commune de Valmont-sur-Loire", "commune", 8200, "valmont", 18, 6),
     DemoCollectivity(
-        "cc-val-de-loire", "Communauté de communes du Val de Loire", "epci", 41000, "ccvl", 12, 5
+        "valmont-sur-loire",
+        "Commune de Valmont-sur-Loire",
+        "commune",
+        8200,
+        "valmont",
+        18,
+        6,
+        ("Accueil", "État civil", "Services techniques"),
     ),
     DemoCollectivity(
-        "saint-aubin-les-pres", "Commune de Saint-Aubin-les-Prés", "commune", 2300, "saintaubin", 8, 4
+        "cc-val-de-loire",
+        "Communauté de communes du Val de Loire",
+        "epci",
+        41000,
+        "ccvl",
+        12,
+        5,
+        ("Accueil", "Services techniques"),
+    ),
+    # Services of four agents: their figures are hidden (fewer than LMS_MIN_GROUP_SIZE), as HR will see.
+    DemoCollectivity(
+        "saint-aubin-les-pres",
+        "Commune de Saint-Aubin-les-Prés",
+        "commune",
+        2300,
+        "saintaubin",
+        8,
+        4,
+        ("Secrétariat de mairie", "Services techniques"),
     ),
 ]
+#: Months of synthetic activity: the dashboards' window (``LMS_DASHBOARD_MONTHS``), up to today.
+DEMO_MONTHS = 12
+#: How much more learning starts in the last days of the year than in its first (the growth HR sees).
+GROWTH = 4
 EPCI_MEMBERS = {"cc-val-de-loire": ["valmont-sur-loire"]}
 
 
@@ -230,9 +262,16 @@ def _user(username: str, first_name: str, last_name: str, **extra):
         },
     )
     if created:
-        user.set_password(DEMO_PASSWORD)
+        user.password = _demo_password_hash()
         user.save()
     return user
+
+
+@cache
+def _demo_password_hash() -> str:
+    """One hash for every demo account: they share a published password, and hashing it for each of
+    them was most of the demo's loading time."""
+    return make_password(DEMO_PASSWORD)
 
 
 FIRST_NAMES = [
@@ -297,11 +336,15 @@ def build_people() -> dict[str, list]:
         add_membership(
             _user(f"rh.{spec.prefix}", "Responsable", "RH"), collectivity, Membership.Role.HR_MANAGER
         )
+        services = [
+            Service.objects.get_or_create(collectivity=collectivity, name=name)[0] for name in spec.services
+        ]
         people = []
         for number in range(1, spec.agents + 1):
             name = (FIRST_NAMES[number % len(FIRST_NAMES)], LAST_NAMES[(number * 7) % len(LAST_NAMES)])
             user = _user(f"agent.{spec.prefix}.{number:02d}", *name)
-            add_membership(user, collectivity, Membership.Role.AGENT)
+            service = services[(number - 1) % len(services)] if services else None
+            add_membership(user, collectivity, Membership.Role.AGENT, service=service)
             people.append((user, Membership.Role.AGENT))
         for number in range(1, spec.elected + 1):
             name = (FIRST_NAMES[(number * 5) % len(FIRST_NAMES)], LAST_NAMES[(number * 3) % len(LAST_NAMES)])
@@ -363,11 +406,31 @@ def _self_assessment(course, block, rng: random.Random, shift: int) -> QueryDict
     return data
 
 
-@transaction.atomic
-def simulate_activity(learners: dict[str, list], *, days: int = 180, seed: int = 42) -> int:
-    """Play six months of learning by the demo learners through the real course services.
+def window_start(now: datetime, months: int = DEMO_MONTHS) -> datetime:
+    """The first instant (UTC) of the ``months`` calendar months that end with the current one."""
+    now = now.astimezone(UTC)
+    index = now.year * 12 + now.month - 1 - (months - 1)
+    return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
 
-    Skipped when the demo learners already have enrolments (a second run adds nothing).
+
+def growing_share(quantile: float, growth: float = GROWTH) -> float:
+    """Where in the year (0 = its start, 1 = today) a course starts, for a ``quantile`` of all starts.
+
+    The density of starts rises linearly from 1 to ``growth``: the inverse of its cumulative distribution.
+    """
+    slope = growth - 1
+    if slope == 0:
+        return quantile
+    return (-1 + math.sqrt(1 + 2 * slope * quantile * (1 + slope / 2))) / slope
+
+
+@transaction.atomic
+def simulate_activity(learners: dict[str, list], *, months: int = DEMO_MONTHS, seed: int = 42) -> int:
+    """Play a year of learning by the demo learners through the real course services.
+
+    Course starts are spread over the last ``months`` calendar months, every month having some, more and
+    more of them towards today (:func:`growing_share`). Skipped when the demo learners already have
+    enrolments (a second run adds nothing).
 
     Returns:
         The number of enrolments created.
@@ -378,7 +441,8 @@ def simulate_activity(learners: dict[str, list], *, days: int = 180, seed: int =
     rng = random.Random(seed)
     tracks = {t.audience: t for t in TrackPage.objects.live().specific()}
     now = timezone.now().replace(microsecond=0)
-    created = 0
+    start = window_start(now, months)
+    plans = []
     for people in learners.values():
         for user, role in people:
             track = tracks.get("elected" if role == Membership.Role.ELECTED_OFFICIAL else "agents")
@@ -386,27 +450,38 @@ def simulate_activity(learners: dict[str, list], *, days: int = 180, seed: int =
                 continue
             courses = list(track.courses())
             skill = rng.uniform(0.55, 0.98)
-            for course in rng.sample(courses, k=rng.randint(1, min(3, len(courses)))):
-                when = now - timedelta(days=rng.randint(10, days), hours=rng.randint(0, 10))
-                created += 1
-                for lesson in course.lessons():
-                    when += timedelta(hours=rng.randint(1, 72))
+            plans += [
+                (user, course, skill)
+                for course in rng.sample(courses, k=rng.randint(1, min(3, len(courses))))
+            ]
+    rng.shuffle(plans)
+    span = (now - start).total_seconds()
+    created = 0
+    for index, (user, course, skill) in enumerate(plans):
+        # One start per stratum of the distribution: every part of the year gets its share.
+        share = growing_share((index + rng.random()) / len(plans))
+        when = start + timedelta(seconds=int(share * span))
+        created += 1
+        for lesson in course.lessons():
+            when += timedelta(hours=rng.randint(1, 72))
+            if when >= now:
+                break
+            course_services.open_lesson(user, lesson, when=when)
+            for block in lesson.self_assessment_blocks():
+                shift = -1 if block.value["moment"] == "before" else 0
+                course_services.submit_self_assessment(
+                    user, lesson, _self_assessment(course, block, rng, shift), when=when
+                )
+            for block in lesson.quiz_blocks():
+                for _attempt in range(2):
+                    when += timedelta(minutes=rng.randint(5, 40))
                     if when >= now:
+                        break  # nothing in the future
+                    outcome = course_services.submit_quiz(
+                        user, lesson, _answers(lesson, block, rng, skill), when=when
+                    )
+                    if outcome.attempt and outcome.attempt.passed:
                         break
-                    course_services.open_lesson(user, lesson, when=when)
-                    for block in lesson.self_assessment_blocks():
-                        shift = -1 if block.value["moment"] == "before" else 0
-                        course_services.submit_self_assessment(
-                            user, lesson, _self_assessment(course, block, rng, shift), when=when
-                        )
-                    for block in lesson.quiz_blocks():
-                        for _attempt in range(2):
-                            when += timedelta(minutes=rng.randint(5, 40))
-                            outcome = course_services.submit_quiz(
-                                user, lesson, _answers(lesson, block, rng, skill), when=when
-                            )
-                            if outcome.attempt and outcome.attempt.passed:
-                                break
     created += assign_demo_courses(learners, when=now)
     return created
 
