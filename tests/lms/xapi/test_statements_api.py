@@ -295,3 +295,10 @@ def test_a_nul_character_is_refused_with_400(api):
 def test_a_multipart_body_without_parts_is_refused_with_400(api):
     response = api.post("statements", b"nothing", content_type='multipart/mixed; boundary="b"')
     assert response.status_code == 400
+
+
+def test_deleting_a_collectivity_keeps_its_statements_without_attribution(commune_api, commune):
+    sent = statement()
+    commune_api.post("statements", sent)
+    commune.delete()
+    assert Statement.objects.get(statement_id=sent["id"]).collectivity_id is None
