@@ -143,6 +143,10 @@ def check_gunicorn(argv: list[str]) -> list[str]:
         return [f"{argv}: module {module} does not exist"]
     if attribute not in top_level_names(Path(spec.origin)):
         return [f"{argv}: {spec.origin} does not define {attribute}"]
+    configs = [value for option, value in zip(argv, argv[1:], strict=False) if option in ("-c", "--config")]
+    for config in configs:
+        if config.startswith("python:") and find_module(config.removeprefix("python:")) is None:
+            return [f"{argv}: the settings module {config} does not exist"]
     return []
 
 
@@ -260,6 +264,9 @@ def test_the_command_checks_reject_missing_modules_and_commands():
     assert check_command(["python", "manage.py", "no_such_command"])
     assert check_command(["sh", "-c", "python manage.py migrate && python manage.py no_such_command"])
     assert check_command(["uwsgi", "--http", ":8000"])
+    assert check_command(
+        ["gunicorn", "--config", "python:lms.project.nowhere", "lms.project.wsgi:application"]
+    )
 
 
 @pytest.mark.parametrize("service", ["web", "worker", "beat"])
@@ -314,6 +321,15 @@ def test_dockerfile_cmd_serves_the_wsgi_application_on_port_8000():
     assert "0.0.0.0:8000" in argv
     assert check_command(argv) == []
     assert ("EXPOSE", "8000") in dockerfile_instructions()
+
+
+def test_the_web_service_the_image_and_the_ingestion_benchmark_share_the_gunicorn_settings():
+    from tests.benchmarks.bench_ingest import gunicorn_command
+
+    shared = ["--config", "python:lms.project.gunicorn_conf"]
+    for argv in (compose()["services"]["web"]["command"], dockerfile_cmd(), gunicorn_command(8000)):
+        assert argv[1:3] == shared, argv
+        assert not {"-w", "--workers", "-k", "--worker-class", "--threads"} & set(argv), argv
 
 
 def test_the_image_runs_in_production_mode_as_an_unprivileged_user():

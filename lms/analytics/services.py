@@ -1126,7 +1126,16 @@ def snapshot_key(collectivity_id: int) -> str:
 
 
 def request_run(key: str) -> bool:
-    """Record that a run is wanted; return ``True`` when no run of that key was pending (enqueue one)."""
+    """Record that a run is wanted; return ``True`` when no run of that key was pending (enqueue one).
+
+    Asked after every batch the LRS stores: while a run is pending (a burst of ingestion), one plain query
+    answers, without the cost of building an ORM query in each request.
+    """
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {quote(PendingRun._meta.db_table)} WHERE {quote('key')} = %s", [key])
+        if cursor.fetchone() is not None:
+            return False
     _, created = PendingRun.objects.get_or_create(key=key, defaults={"requested_at": timezone.now()})
     return created
 

@@ -78,23 +78,13 @@ def _no_duplicates(pairs):
     return result
 
 
-_KEY = re.compile(rb'"\s+:')
-
-
-def _key_count(text: bytes) -> int:
-    # bytes.count is far cheaper than a regex; the regex only counts keys spaced from their colon.
-    count = text.count(b'":')
-    if b" :" in text or b"\t:" in text or b"\n:" in text or b"\r:" in text:
-        count += len(_KEY.findall(text))
-    return count
-
-
 def parse_json(body: bytes):
     """Parse a JSON body; a syntax error or a duplicate key is a 400.
 
-    orjson keeps the last of duplicate keys silently, so the number of keys is compared with a compact
-    re-serialisation (one regex count each, in C); only when they differ is the body parsed again with the
-    slow, key-by-key check of the standard library.
+    orjson keeps the last of duplicate keys silently, so the colons of the body are counted against those of a
+    compact re-serialisation (two ``bytes.count``, in C): a dropped duplicate takes its colon with it. A colon
+    written as a ``\\u003a`` escape would count in the copy only, so a body holding such an escape, or whose
+    counts differ, is parsed again with the slow, key-by-key check of the standard library.
 
     Raises:
         XapiError: 400 with the reason.
@@ -106,7 +96,9 @@ def parse_json(body: bytes):
     if b"\\u0000" in body:
         # PostgreSQL cannot keep a NUL character in JSON text.
         raise XapiError(400, "the JSON body contains a NUL character (\\u0000), which this LRS cannot store")
-    if isinstance(data, (dict, list)) and _key_count(body) != _key_count(orjson.dumps(data)):
+    if isinstance(data, (dict, list)) and (
+        body.count(b":") != orjson.dumps(data).count(b":") or b"\\u003" in body
+    ):
         try:
             json.loads(body, object_pairs_hook=_no_duplicates)
         except ValueError as error:

@@ -6,8 +6,15 @@ that every one was stored once, then measures a raw ``COPY`` of the same stateme
 same database (the median of three runs). Prints statements/s, p50/p95 batch latency, the COPY rate and
 the ratio; the last line is JSON. The database is dropped at the end.
 
+gunicorn runs with the production settings (``lms.project.gunicorn_conf``, as in docker/compose.yaml and the
+image; ``WEB_CONCURRENCY`` or ``--workers`` changes the number of workers). Celery publishes to an in-memory
+broker: as in production, a request only asks for an aggregation run (without a broker the task would run
+eagerly inside the request, which production never does); no worker consumes it, the aggregation is measured
+by ``make bench-analytics``.
+
 Environment: ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/postgres``: the server and
-the maintenance database used to create and drop the benchmark database).
+the maintenance database used to create and drop the benchmark database, named after the process id so that
+two runs never share one).
 """
 
 import argparse
@@ -27,6 +34,8 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 import psycopg
+
+from lms.project import gunicorn_conf
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -160,6 +169,20 @@ def post_batches(port: int, batches: list[bytes], threads: int) -> tuple[list[fl
     return latencies, errors, time.perf_counter() - start
 
 
+def gunicorn_command(port: int) -> list[str]:
+    """The web process of production (docker/compose.yaml), bound to a local port."""
+    return [
+        str(BIN / "gunicorn"),
+        "--config",
+        "python:lms.project.gunicorn_conf",
+        "lms.project.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+    ]
+
+
 def wait_until_up(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -211,7 +234,9 @@ def main() -> None:
     parser.add_argument("--statements", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "4")))
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn workers (default: WEB_CONCURRENCY, else the production 3)"
+    )
     args = parser.parse_args()
 
     admin_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -227,9 +252,12 @@ def main() -> None:
         "DEBUG": "0",
         "SECRET_KEY": "bench-only",
         "ALLOWED_HOSTS": "127.0.0.1",
-        "CELERY_BROKER_URL": "",
+        "CELERY_BROKER_URL": "memory://",
         "LOG_LEVEL": "ERROR",
     }
+    if args.workers:
+        env["WEB_CONCURRENCY"] = os.environ["WEB_CONCURRENCY"] = str(args.workers)
+    workers = gunicorn_conf.workers
     server = None
     try:
         manage = [sys.executable, str(ROOT / "manage.py")]
@@ -241,24 +269,7 @@ def main() -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        server = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "lms.project.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--worker-class",
-                "sync",
-                "--keep-alive",
-                "30",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
+        server = subprocess.Popen(gunicorn_command(port), env=env, cwd=ROOT)
         wait_until_up(port, server)
         statements = make_statements(args.statements)
         batches = [
@@ -266,8 +277,8 @@ def main() -> None:
             for i in range(0, len(statements), args.batch)
         ]
         # Warm-up: one small batch per worker (imports, connections, the first secret check).
-        warmup = make_statements(args.workers * 2, seed=99)
-        post_batches(port, [json.dumps([s]).encode() for s in warmup], args.workers)
+        warmup = make_statements(workers * 2, seed=99)
+        post_batches(port, [json.dumps([s]).encode() for s in warmup], workers)
         latencies, errors, elapsed = post_batches(port, batches, args.threads)
         if errors:
             raise SystemExit(f"{len(errors)} batches failed, e.g. {errors[0]}")
@@ -295,7 +306,7 @@ def main() -> None:
     p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)]
     print(
         f"{len(statements)} statements in {len(batches)} batches of {args.batch} from {args.threads} "
-        f"threads, gunicorn {args.workers} sync workers"
+        f"threads, gunicorn {workers} sync workers"
     )
     print(f"API ingestion:  {rate:,.0f} statements/s ({elapsed:.1f} s)")
     print(f"batch latency:  p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
@@ -310,7 +321,7 @@ def main() -> None:
                 "p95_batch_s": round(p95, 4),
                 "copy_rows_per_s": round(copy_rate, 1),
                 "ratio": round(rate / copy_rate, 3),
-                "workers": args.workers,
+                "workers": workers,
                 "threads": args.threads,
             }
         )

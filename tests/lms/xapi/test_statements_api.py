@@ -137,6 +137,22 @@ def test_duplicate_keys_get_400(api):
     assert api.post("statements", body).status_code == 400
 
 
+def test_duplicate_keys_get_400_even_beside_a_colon_written_as_an_escape(api):
+    # The escaped colon adds one to the re-serialised copy, the dropped duplicate takes one away.
+    body = json.dumps(statement(result={"response": "x"})).replace(
+        '"response": "x"', '"response": "a\\u003ab"'
+    )
+    body = body[:-1] + ', "timestamp": "2026-11-26T08:00:00Z"}'
+    assert api.post("statements", body).status_code == 400
+
+
+def test_a_colon_written_as_an_escape_is_kept(api):
+    sent = statement(result={"response": "x"})
+    body = json.dumps(sent).replace('"response": "x"', '"response": "a\\u003ab"')
+    api.post("statements", body)
+    assert Statement.objects.get(statement_id=sent["id"]).data["result"]["response"] == "a:b"
+
+
 def test_voiding_hides_the_statement_from_lists(api):
     target = statement()
     api.post("statements", target)
@@ -279,3 +295,10 @@ def test_a_nul_character_is_refused_with_400(api):
 def test_a_multipart_body_without_parts_is_refused_with_400(api):
     response = api.post("statements", b"nothing", content_type='multipart/mixed; boundary="b"')
     assert response.status_code == 400
+
+
+def test_deleting_a_collectivity_keeps_its_statements_without_attribution(commune_api, commune):
+    sent = statement()
+    commune_api.post("statements", sent)
+    commune.delete()
+    assert Statement.objects.get(statement_id=sent["id"]).collectivity_id is None
