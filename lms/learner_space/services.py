@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from competences.models import Area, Competence, JobProfileTarget
 from competences.services import superseded_frameworks
 from courses.models import CourseCompetence, LessonPage
-from lms.analytics.mapping import carry_over, mapping_closure
+from lms.analytics.mapping import carried_from, carry_over, mapping_closure
 from lms.models import Enrolment, EvidenceKind, LearnerLevelHistory, Membership, SelfAssessment, Statement
 from lms.services.organisations import learner_for
 from lms.xapi import vocabulary as v
@@ -173,24 +173,27 @@ def gaps(user, profile_rows: list[AreaRows] | None = None) -> list[Gap]:
     target), lowest level first. (A local computation: the shared gap service may replace it.)
     """
     rows = profile_rows if profile_rows is not None else competence_profile(user)
+    closure = None
     result = []
     for area in rows:
         for row in area.rows:
             if row.target and row.validated < row.target:
+                if closure is None:
+                    closure = mapping_closure()
+                # A course mapped to an older version (or a crosswalked competence) closes the gap too: the
+                # level it validates is carried over to this competence.
                 mappings = (
                     CourseCompetence.objects.filter(
-                        competence=row.competence, level__gt=row.validated, page__live=True
+                        competence_id__in=carried_from(row.competence.pk, closure),
+                        level__gt=row.validated,
+                        page__live=True,
                     )
                     .select_related("page")
                     .order_by("level", "page__title")
                 )
+                pages = list({m.page.pk: m.page for m in mappings}.values())
                 result.append(
-                    Gap(
-                        competence=row.competence,
-                        validated=row.validated,
-                        target=row.target,
-                        courses=[m.page for m in mappings],
-                    )
+                    Gap(competence=row.competence, validated=row.validated, target=row.target, courses=pages)
                 )
     return result
 

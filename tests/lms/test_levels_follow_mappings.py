@@ -105,3 +105,21 @@ def test_the_hr_drill_down_lists_the_learner_on_the_new_version(v2, client, sett
         reverse("lms_dashboard_learners"), {"competence": competence.pk, "level": 3}
     ).content.decode()
     assert agent.username in page
+
+
+def test_a_course_on_the_old_version_is_suggested_for_a_gap_on_the_new_one(v2, catalogue, agent):
+    from competences.models import JobProfile, JobProfileTarget
+    from courses.models import CourseCompetence, CoursePage
+    from lms.learner_space.services import gaps
+    from lms.models import Membership
+
+    profile = JobProfile.objects.create(name="Secrétaire de mairie", slug="secretaire")
+    JobProfileTarget.objects.create(job_profile=profile, competence=v2.competences.get(code="4.2"), level=5)
+    Membership.objects.filter(user=agent).update(job_profile=profile)
+    course = CoursePage.objects.get(slug="rgpd")
+    old = Competence.objects.get(framework__slug="crcn", code="4.2")
+    CourseCompetence.objects.filter(page=course, competence=old).update(level=4)
+
+    (gap,) = gaps(agent)
+    assert (gap.competence.framework_id, gap.validated, gap.target) == (v2.pk, 3, 5)
+    assert [page.slug for page in gap.courses] == ["rgpd"]
