@@ -863,21 +863,29 @@ def rebuild_snapshot(collectivity_id: int, *, now=None) -> CollectivitySnapshot:
     """Recompute the figures snapshot of one collectivity from the statements and level history.
 
     Idempotent; one transaction, so a worker that dies midway leaves the previous snapshot in place.
-    The snapshot records when it was computed and the ``levels`` watermark it was computed from.
+    The snapshot records when it was computed and the ``levels`` watermark it was computed from; its data is
+    rewritten only when it changed (``data_hash``), otherwise only those two fields move.
     """
     with transaction.atomic():
         state = AggregationState.objects.filter(name=LEVELS_PIPELINE).first()
         watermark = state.watermark if state else 0
         data = figures.compute(collectivity_inputs(collectivity_id, upper=watermark, now=now))
-        values = {"computed_at": timezone.now(), "watermark": watermark, "data": data}
+        data_hash = national.digest(national.dumps(data))
+        values = {"computed_at": timezone.now(), "watermark": watermark}
         existing = CollectivitySnapshot.objects.select_for_update().filter(
             collectivity_id=collectivity_id, kind=CollectivitySnapshot.Kind.FIGURES
         )
         # Not update_or_create: it would read (and decode) the previous, large, snapshot first.
-        if existing.update(**values):
+        if existing.filter(data_hash=data_hash).update(**values) or existing.update(
+            data=data, data_hash=data_hash, **values
+        ):
             return existing.defer("data").get()
         return CollectivitySnapshot.objects.create(
-            collectivity_id=collectivity_id, kind=CollectivitySnapshot.Kind.FIGURES, **values
+            collectivity_id=collectivity_id,
+            kind=CollectivitySnapshot.Kind.FIGURES,
+            data=data,
+            data_hash=data_hash,
+            **values,
         )
 
 
@@ -891,8 +899,12 @@ def rebuild_all_snapshots(*, now=None) -> dict:
     test_national.py``), from one read of the members, the activity and the level history instead of one
     per collectivity. One transaction: a worker that dies midway leaves the previous snapshots.
 
+    Only the snapshots whose data changed are rewritten; the others get their ``computed_at`` and
+    ``watermark`` moved (see :func:`_write_snapshots`).
+
     Returns:
-        ``{"snapshots": count, "read": s, "compute": s, "write": s}`` (seconds per phase).
+        ``{"snapshots": count, "written": count, "unchanged": count, "read": s, "compute": s, "write": s}``
+        (seconds per phase).
     """
     timings = {}
     with transaction.atomic():
@@ -915,16 +927,19 @@ def rebuild_all_snapshots(*, now=None) -> dict:
                 gc.enable()
         timings["compute"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        _write_snapshots(results, watermark)
+        counts = _write_snapshots(results, watermark)
         timings["write"] = time.perf_counter() - clock
     logger.info(
-        "National pass: %d snapshots (read %.2f s, compute %.2f s, write %.2f s).",
+        "National pass: %d snapshots, %d rewritten, %d unchanged "
+        "(read %.2f s, compute %.2f s, write %.2f s).",
         len(results),
+        counts["written"],
+        counts["unchanged"],
         timings["read"],
         timings["compute"],
         timings["write"],
     )
-    return {"snapshots": len(results), **timings}
+    return {"snapshots": len(results), **counts, **timings}
 
 
 def national_inputs(*, upper: int, now=None) -> "national.NationalInputs":
@@ -1083,31 +1098,49 @@ def _national_declared() -> pd.DataFrame:
     )
 
 
-def _write_snapshots(results: dict[int, dict], watermark: int) -> None:
-    """Write every figures snapshot at once (one upsert statement per batch, no read of the old ones)."""
+def _write_snapshots(results: dict[int, dict], watermark: int) -> dict:
+    """Write every figures snapshot at once; rewrite the data only of those that changed.
+
+    A snapshot whose data hash (``data_hash``) is the stored one only gets its ``computed_at`` and
+    ``watermark`` moved (one ``UPDATE`` for all of them); the others are written in one upsert statement per
+    batch. Nothing of the old snapshots is read but their hashes.
+
+    Returns:
+        ``{"written": count, "unchanged": count}``.
+    """
     computed_at = timezone.now()
     kind = CollectivitySnapshot.Kind.FIGURES.value
-    if connection.vendor == "postgresql":
-        rows = [
-            (collectivity_id, kind, computed_at, watermark, national.dumps(data))
-            for collectivity_id, data in results.items()
-        ]
+    stored = dict(
+        CollectivitySnapshot.objects.filter(kind=kind, collectivity_id__in=list(results)).values_list(
+            "collectivity_id", "data_hash"
+        )
+    )
+    texts = {collectivity_id: national.dumps(data) for collectivity_id, data in results.items()}
+    hashes = {collectivity_id: national.digest(text) for collectivity_id, text in texts.items()}
+    unchanged = [pk for pk, data_hash in hashes.items() if stored.get(pk) == data_hash]
+    changed = [pk for pk in results if stored.get(pk) != hashes[pk]]
+    values = {"computed_at": computed_at, "watermark": watermark}
+    CollectivitySnapshot.objects.filter(kind=kind, collectivity_id__in=unchanged).update(**values)
+    if connection.vendor == "postgresql" and changed:
+        rows = [(pk, kind, computed_at, watermark, texts[pk], hashes[pk]) for pk in changed]
         with connection.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO lms_collectivitysnapshot (collectivity_id, kind, computed_at, watermark, data) "
-                "VALUES (%s, %s, %s, %s, %s::jsonb) ON CONFLICT (collectivity_id, kind) DO UPDATE SET "
-                "computed_at = EXCLUDED.computed_at, watermark = EXCLUDED.watermark, data = EXCLUDED.data",
+                "INSERT INTO lms_collectivitysnapshot "
+                "(collectivity_id, kind, computed_at, watermark, data, data_hash) "
+                "VALUES (%s, %s, %s, %s, %s::jsonb, %s) ON CONFLICT (collectivity_id, kind) DO UPDATE SET "
+                "computed_at = EXCLUDED.computed_at, watermark = EXCLUDED.watermark, data = EXCLUDED.data, "
+                "data_hash = EXCLUDED.data_hash",
                 rows,
             )
-        return
-    values = {"computed_at": computed_at, "watermark": watermark}
-    for collectivity_id, arrays in results.items():
-        data = json.loads(national.dumps(arrays))
-        existing = CollectivitySnapshot.objects.filter(collectivity_id=collectivity_id, kind=kind)
-        if not existing.update(data=data, **values):
-            CollectivitySnapshot.objects.create(
-                collectivity_id=collectivity_id, kind=kind, data=data, **values
-            )
+    elif connection.vendor != "postgresql":
+        for pk in changed:
+            data = json.loads(texts[pk])
+            existing = CollectivitySnapshot.objects.filter(collectivity_id=pk, kind=kind)
+            if not existing.update(data=data, data_hash=hashes[pk], **values):
+                CollectivitySnapshot.objects.create(
+                    collectivity_id=pk, kind=kind, data=data, data_hash=hashes[pk], **values
+                )
+    return {"written": len(changed), "unchanged": len(unchanged)}
 
 
 def collectivities_to_refresh(touched: set[int]) -> set[int]:
