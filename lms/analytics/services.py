@@ -892,8 +892,11 @@ def rebuild_snapshot(collectivity_id: int, *, now=None) -> CollectivitySnapshot:
 # --- The national pass (nightly full rebuild) -----------------------------------------------------------
 
 
-def rebuild_all_snapshots(*, now=None) -> dict:
+def rebuild_all_snapshots(*, now=None, collectivity_ids=None) -> dict:
     """Recompute the figures snapshot of every collectivity in one national pass, and write them at once.
+
+    ``collectivity_ids`` restricts the pass to those collectivities (an incremental refresh that touched
+    many of them, see :func:`lms.analytics.tasks.request_snapshots`); ``None``: every collectivity.
 
     The same ``data`` as :func:`rebuild_snapshot` for each collectivity (``tests/lms/analytics/
     test_national.py``), from one read of the members, the activity and the level history instead of one
@@ -914,7 +917,7 @@ def rebuild_all_snapshots(*, now=None) -> dict:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")  # see _rebuild_levels_in_postgresql
-        inputs = national_inputs(upper=watermark, now=now)
+        inputs = national_inputs(upper=watermark, now=now, collectivity_ids=collectivity_ids)
         timings["read"] = time.perf_counter() - clock
         clock = time.perf_counter()
         # Building 2,800 groups' dicts would otherwise trigger full collections over a large heap.
@@ -942,20 +945,27 @@ def rebuild_all_snapshots(*, now=None) -> dict:
     return {"snapshots": len(results), **counts, **timings}
 
 
-def national_inputs(*, upper: int, now=None) -> "national.NationalInputs":
+def national_inputs(*, upper: int, now=None, collectivity_ids=None) -> "national.NationalInputs":
     """Read what the figures of every collectivity need: members, activity, level history, declared levels.
 
     On PostgreSQL the large frames come through ``COPY … TO STDOUT`` with only the columns needed, the month
-    and stage computed by the database.
+    and stage computed by the database. ``collectivity_ids``: only those collectivities (``None``: all).
     """
     from competences.models import JobProfileTarget
 
     months = snapshot_months(now)
+    collectivities = Collectivity.objects.order_by("pk")
+    if collectivity_ids is not None:
+        collectivities = collectivities.filter(pk__in=list(collectivity_ids))
+    collectivities = list(collectivities.values_list("pk", flat=True))
+    members = members_frame()
+    if collectivity_ids is not None:
+        members = members[members["collectivity_id"].isin(collectivities)].reset_index(drop=True)
     return national.NationalInputs(
         months=months,
-        collectivities=list(Collectivity.objects.order_by("pk").values_list("pk", flat=True)),
-        members=members_frame(),
-        activity=_national_activity(upper, months),
+        collectivities=collectivities,
+        members=members,
+        activity=_national_activity(upper, months, None if collectivity_ids is None else collectivities),
         history=national_level_history(months),
         declared=_national_declared(),
         competences=_competences_frame(),
@@ -1002,11 +1012,18 @@ WHERE s.collectivity_id IS NOT NULL AND s.seq <= %(upper)s AND NOT s.voided
 _ACTIVITY_COLUMNS = ["collectivity_id", "actor_name", "m", "stage", "course"]
 
 
-def _national_activity(upper: int, months) -> pd.DataFrame:
-    """The activity attributed to a collectivity in the window: see :class:`national.NationalInputs`."""
+def _national_activity(upper: int, months, collectivities=None) -> pd.DataFrame:
+    """The activity attributed to a collectivity in the window: see :class:`national.NationalInputs`.
+
+    ``collectivities``: only the activity attributed to those (``None``: to any).
+    """
     start, end = _window(months)
     if connection.vendor == "postgresql":
+        sql = _ACTIVITY_SQL
+        if collectivities is not None:
+            sql += "  AND s.collectivity_id = ANY(%(collectivities)s)\n"
         params = {
+            "collectivities": collectivities,
             "first": months[0].ordinal,
             "upper": upper,
             "start": start,
@@ -1017,8 +1034,11 @@ def _national_activity(upper: int, months) -> pd.DataFrame:
             "completed": v.COMPLETED.id,
         }
         dtypes = {"collectivity_id": "int64", "actor_name": "category", "m": "int16", "stage": "int8"}
-        return _copy_frame(_ACTIVITY_SQL, params, _ACTIVITY_COLUMNS, dtypes | {"course": "category"})
-    rows = Statement.objects.filter(
+        return _copy_frame(sql, params, _ACTIVITY_COLUMNS, dtypes | {"course": "category"})
+    statements = Statement.objects.all()
+    if collectivities is not None:
+        statements = statements.filter(collectivity_id__in=collectivities)
+    rows = statements.filter(
         collectivity__isnull=False,
         seq__lte=upper,
         voided=False,
@@ -1164,9 +1184,9 @@ def request_run(key: str) -> bool:
     return created
 
 
-def start_run(key: str) -> None:
-    """Forget the pending request of ``key``: the run starts, later requests need a new run."""
-    PendingRun.objects.filter(key=key).delete()
+def start_run(*keys: str) -> None:
+    """Forget the pending requests of ``keys``: the run starts, later requests need a new run."""
+    PendingRun.objects.filter(key__in=keys).delete()
 
 
 def stale_snapshot_requests() -> list[int]:
