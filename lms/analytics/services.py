@@ -21,6 +21,7 @@ import time
 import uuid
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.db.models import Max, Q
@@ -961,15 +962,22 @@ def national_inputs(*, upper: int, now=None, collectivity_ids=None) -> "national
     members = members_frame()
     if collectivity_ids is not None:
         members = members[members["collectivity_id"].isin(collectivities)].reset_index(drop=True)
+    courses = _course_hours()
     return national.NationalInputs(
         months=months,
         collectivities=collectivities,
         members=members,
-        activity=_national_activity(upper, months, None if collectivity_ids is None else collectivities),
+        activity=_national_activity(
+            upper,
+            months,
+            None if collectivity_ids is None else collectivities,
+            actors=members["actor_name"].drop_duplicates().tolist(),
+            courses=courses["course"].drop_duplicates().tolist(),
+        ),
         history=national_level_history(months),
         declared=_national_declared(),
         competences=_competences_frame(),
-        courses=_course_hours(),
+        courses=courses,
         targets=_frame(JobProfileTarget.objects.all(), ["job_profile_id", "competence_id", "level"]),
     )
 
@@ -1011,11 +1019,34 @@ WHERE s.collectivity_id IS NOT NULL AND s.seq <= %(upper)s AND NOT s.voided
 """
 _ACTIVITY_COLUMNS = ["collectivity_id", "actor_name", "m", "stage", "course"]
 
+#: The activity of :data:`_ACTIVITY_SQL` with the actors and courses as numbers: the position of the actor
+#: in ``%(actors)s`` (the members) and of the course in ``%(courses)s`` (the catalogue), -1 with the text
+#: when it is not there (people from outside, courses of other platforms). ~7× fewer bytes to ship and parse.
+_CODED_ACTIVITY_SQL = """
+WITH actor AS (SELECT * FROM unnest(%(actors)s::text[]) WITH ORDINALITY AS a(name, n)),
+     course AS (SELECT * FROM unnest(%(courses)s::text[]) WITH ORDINALITY AS c(name, n))
+SELECT x.collectivity_id, coalesce(a.n - 1, -1), CASE WHEN a.n IS NULL THEN x.actor_name END, x.m, x.stage,
+       coalesce(c.n - 1, -1), CASE WHEN c.n IS NULL THEN x.course END
+FROM ({activity}) AS x (collectivity_id, actor_name, m, stage, course)
+LEFT JOIN actor a ON a.name = x.actor_name
+LEFT JOIN course c ON c.name = x.course
+"""
 
-def _national_activity(upper: int, months, collectivities=None) -> pd.DataFrame:
+
+def _decoded(codes: pd.Series, others: pd.Series, names: list[str]) -> pd.Categorical:
+    """Categorical values from positions in ``names`` (``codes``), or the text of ``others`` where -1."""
+    codes = codes.to_numpy(dtype=np.int64).copy()
+    outside = (codes < 0) & others.notna().to_numpy()
+    extra_codes, extra = pd.factorize(others[outside].astype(str))
+    codes[outside] = len(names) + extra_codes
+    return pd.Categorical.from_codes(codes, categories=[*names, *extra])
+
+
+def _national_activity(upper: int, months, collectivities=None, *, actors=(), courses=()) -> pd.DataFrame:
     """The activity attributed to a collectivity in the window: see :class:`national.NationalInputs`.
 
-    ``collectivities``: only the activity attributed to those (``None``: to any).
+    ``collectivities``: only the activity attributed to those (``None``: to any). On PostgreSQL the actors and
+    courses travel as positions in ``actors`` (distinct) and ``courses`` (distinct), the others as text.
     """
     start, end = _window(months)
     if connection.vendor == "postgresql":
@@ -1033,8 +1064,21 @@ def _national_activity(upper: int, months, collectivities=None) -> pd.DataFrame:
             "passed": v.PASSED.id,
             "completed": v.COMPLETED.id,
         }
-        dtypes = {"collectivity_id": "int64", "actor_name": "category", "m": "int16", "stage": "int8"}
-        return _copy_frame(sql, params, _ACTIVITY_COLUMNS, dtypes | {"course": "category"})
+        params |= {"actors": list(actors), "courses": list(courses)}
+        columns = ["collectivity_id", "actor", "actor_name", "m", "stage", "course_code", "course"]
+        dtypes = {"collectivity_id": "int64", "actor": "int32", "actor_name": "category", "m": "int16"}
+        dtypes |= {"stage": "int8", "course_code": "int32", "course": "category"}
+        frame = _copy_frame(_CODED_ACTIVITY_SQL.replace("{activity}", sql), params, columns, dtypes)
+        return pd.DataFrame(
+            {
+                "collectivity_id": frame["collectivity_id"],
+                "actor_name": _decoded(frame["actor"], frame["actor_name"], list(actors)),
+                "m": frame["m"],
+                "stage": frame["stage"],
+                "course": _decoded(frame["course_code"], frame["course"], list(courses)),
+            },
+            columns=_ACTIVITY_COLUMNS,
+        )
     statements = Statement.objects.all()
     if collectivities is not None:
         statements = statements.filter(collectivity_id__in=collectivities)
