@@ -213,3 +213,11 @@ def test_a_per_collectivity_rebuild_with_the_same_data_only_moves_the_date(varie
         second.data_hash == first.data_hash != "",
         any('"data" =' in q["sql"] for q in queries.captured_queries),
     ) == (True, True, False)
+
+
+def test_a_national_pass_restricted_to_some_collectivities_gives_them_their_own_snapshot(varied):
+    services.rebuild_all_snapshots(now=NOW, collectivity_ids=[varied.pk])
+    stored = dict(CollectivitySnapshot.objects.filter(kind="figures").values_list("collectivity_id", "data"))
+    watermark = services.AggregationState.objects.get(name=services.LEVELS_PIPELINE).watermark
+    own = _roundtrip(figures.compute(services.collectivity_inputs(varied.pk, upper=watermark, now=NOW)))
+    assert stored == {varied.pk: own}
