@@ -17,6 +17,9 @@ DEFAULTS = {
     "AGGREGATION_SAFETY_LAG": 60,
     # Seconds after which a pending snapshot rebuild whose task never ran is enqueued again.
     "AGGREGATION_PENDING_TIMEOUT": 600,
+    # Above this many collectivities whose snapshots an aggregation run must refresh, it refreshes them in one
+    # national pass (one task) instead of one task per collectivity.
+    "NATIONAL_PASS_THRESHOLD": 20,
     # Hour (0-23, server time zone) of the nightly full rebuild that checks the incremental results.
     "AGGREGATION_NIGHTLY_HOUR": 3,
     # Months shown by the dashboards (the snapshot window).

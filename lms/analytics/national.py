@@ -13,6 +13,7 @@ C-contiguous numpy arrays, not lists: :func:`dumps` writes them straight to JSON
 ``null``), about ten times faster than building 14 million Python integers for 200 snapshots.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -375,8 +376,19 @@ def compute_all(inputs: NationalInputs) -> dict[int, dict]:
 
 
 def dumps(data: dict) -> str:
-    """The JSON text of a snapshot's ``data`` from :func:`compute_all` (numpy arrays included)."""
-    return orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+    """The canonical JSON text of a snapshot's ``data`` (numpy arrays included, keys sorted).
+
+    Keys are sorted so that the same data always gives the same text, whose :func:`digest` tells a rebuild
+    whether the stored snapshot changed (``jsonb`` keeps no key order, so nothing else depends on it).
+    """
+    return orjson.dumps(
+        data, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+    ).decode()
+
+
+def digest(text: str) -> str:
+    """The hash stored beside a snapshot (``CollectivitySnapshot.data_hash``) for its :func:`dumps` text."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _hour_units(courses: pd.Series, catalogue: pd.DataFrame) -> np.ndarray:

@@ -21,6 +21,7 @@ import time
 import uuid
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.db.models import Max, Q
@@ -863,36 +864,51 @@ def rebuild_snapshot(collectivity_id: int, *, now=None) -> CollectivitySnapshot:
     """Recompute the figures snapshot of one collectivity from the statements and level history.
 
     Idempotent; one transaction, so a worker that dies midway leaves the previous snapshot in place.
-    The snapshot records when it was computed and the ``levels`` watermark it was computed from.
+    The snapshot records when it was computed and the ``levels`` watermark it was computed from; its data is
+    rewritten only when it changed (``data_hash``), otherwise only those two fields move.
     """
     with transaction.atomic():
         state = AggregationState.objects.filter(name=LEVELS_PIPELINE).first()
         watermark = state.watermark if state else 0
         data = figures.compute(collectivity_inputs(collectivity_id, upper=watermark, now=now))
-        values = {"computed_at": timezone.now(), "watermark": watermark, "data": data}
+        data_hash = national.digest(national.dumps(data))
+        values = {"computed_at": timezone.now(), "watermark": watermark}
         existing = CollectivitySnapshot.objects.select_for_update().filter(
             collectivity_id=collectivity_id, kind=CollectivitySnapshot.Kind.FIGURES
         )
         # Not update_or_create: it would read (and decode) the previous, large, snapshot first.
-        if existing.update(**values):
+        if existing.filter(data_hash=data_hash).update(**values) or existing.update(
+            data=data, data_hash=data_hash, **values
+        ):
             return existing.defer("data").get()
         return CollectivitySnapshot.objects.create(
-            collectivity_id=collectivity_id, kind=CollectivitySnapshot.Kind.FIGURES, **values
+            collectivity_id=collectivity_id,
+            kind=CollectivitySnapshot.Kind.FIGURES,
+            data=data,
+            data_hash=data_hash,
+            **values,
         )
 
 
 # --- The national pass (nightly full rebuild) -----------------------------------------------------------
 
 
-def rebuild_all_snapshots(*, now=None) -> dict:
+def rebuild_all_snapshots(*, now=None, collectivity_ids=None) -> dict:
     """Recompute the figures snapshot of every collectivity in one national pass, and write them at once.
+
+    ``collectivity_ids`` restricts the pass to those collectivities (an incremental refresh that touched
+    many of them, see :func:`lms.analytics.tasks.request_snapshots`); ``None``: every collectivity.
 
     The same ``data`` as :func:`rebuild_snapshot` for each collectivity (``tests/lms/analytics/
     test_national.py``), from one read of the members, the activity and the level history instead of one
     per collectivity. One transaction: a worker that dies midway leaves the previous snapshots.
 
+    Only the snapshots whose data changed are rewritten; the others get their ``computed_at`` and
+    ``watermark`` moved (see :func:`_write_snapshots`).
+
     Returns:
-        ``{"snapshots": count, "read": s, "compute": s, "write": s}`` (seconds per phase).
+        ``{"snapshots": count, "written": count, "unchanged": count, "read": s, "compute": s, "write": s}``
+        (seconds per phase).
     """
     timings = {}
     with transaction.atomic():
@@ -902,7 +918,7 @@ def rebuild_all_snapshots(*, now=None) -> dict:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")  # see _rebuild_levels_in_postgresql
-        inputs = national_inputs(upper=watermark, now=now)
+        inputs = national_inputs(upper=watermark, now=now, collectivity_ids=collectivity_ids)
         timings["read"] = time.perf_counter() - clock
         clock = time.perf_counter()
         # Building 2,800 groups' dicts would otherwise trigger full collections over a large heap.
@@ -915,36 +931,53 @@ def rebuild_all_snapshots(*, now=None) -> dict:
                 gc.enable()
         timings["compute"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        _write_snapshots(results, watermark)
+        counts = _write_snapshots(results, watermark)
         timings["write"] = time.perf_counter() - clock
     logger.info(
-        "National pass: %d snapshots (read %.2f s, compute %.2f s, write %.2f s).",
+        "National pass: %d snapshots, %d rewritten, %d unchanged "
+        "(read %.2f s, compute %.2f s, write %.2f s).",
         len(results),
+        counts["written"],
+        counts["unchanged"],
         timings["read"],
         timings["compute"],
         timings["write"],
     )
-    return {"snapshots": len(results), **timings}
+    return {"snapshots": len(results), **counts, **timings}
 
 
-def national_inputs(*, upper: int, now=None) -> "national.NationalInputs":
+def national_inputs(*, upper: int, now=None, collectivity_ids=None) -> "national.NationalInputs":
     """Read what the figures of every collectivity need: members, activity, level history, declared levels.
 
     On PostgreSQL the large frames come through ``COPY … TO STDOUT`` with only the columns needed, the month
-    and stage computed by the database.
+    and stage computed by the database. ``collectivity_ids``: only those collectivities (``None``: all).
     """
     from competences.models import JobProfileTarget
 
     months = snapshot_months(now)
+    collectivities = Collectivity.objects.order_by("pk")
+    if collectivity_ids is not None:
+        collectivities = collectivities.filter(pk__in=list(collectivity_ids))
+    collectivities = list(collectivities.values_list("pk", flat=True))
+    members = members_frame()
+    if collectivity_ids is not None:
+        members = members[members["collectivity_id"].isin(collectivities)].reset_index(drop=True)
+    courses = _course_hours()
     return national.NationalInputs(
         months=months,
-        collectivities=list(Collectivity.objects.order_by("pk").values_list("pk", flat=True)),
-        members=members_frame(),
-        activity=_national_activity(upper, months),
+        collectivities=collectivities,
+        members=members,
+        activity=_national_activity(
+            upper,
+            months,
+            None if collectivity_ids is None else collectivities,
+            actors=members["actor_name"].drop_duplicates().tolist(),
+            courses=courses["course"].drop_duplicates().tolist(),
+        ),
         history=national_level_history(months),
         declared=_national_declared(),
         competences=_competences_frame(),
-        courses=_course_hours(),
+        courses=courses,
         targets=_frame(JobProfileTarget.objects.all(), ["job_profile_id", "competence_id", "level"]),
     )
 
@@ -986,12 +1019,58 @@ WHERE s.collectivity_id IS NOT NULL AND s.seq <= %(upper)s AND NOT s.voided
 """
 _ACTIVITY_COLUMNS = ["collectivity_id", "actor_name", "m", "stage", "course"]
 
+#: The activity of :data:`_ACTIVITY_SQL` with the actors and courses as numbers: the position of the actor
+#: among the members and of the course in the catalogue, looked up in ``jsonb`` maps ``{text: position}``
+#: (a join on unnested arrays hashed the statements and spilled to disk), -1 with the text when it is not
+#: there (people from outside, courses of other platforms): ~5× fewer bytes to ship and parse. The rows
+#: come as CSV lines joined per collectivity: ``COPY`` sends one message per row, and reading 10⁶ messages
+#: costs seconds of Python in the driver. ``OFFSET 0`` keeps the subquery apart (each map looked up once).
+_CODED_ACTIVITY_SQL = """
+SELECT string_agg(concat_ws(',', collectivity_id, coalesce(a, -1),
+                            CASE WHEN a IS NULL THEN '"' || replace(actor_name, '"', '""') || '"' ELSE '' END,
+                            m, stage, coalesce(c, -1),
+                            CASE WHEN c IS NULL THEN '"' || replace(course, '"', '""') || '"' ELSE '' END),
+                  E'\\n')
+FROM (SELECT x.*, (%(actors)s::jsonb ->> x.actor_name)::int AS a, (%(courses)s::jsonb ->> x.course)::int AS c
+      FROM ({activity}) AS x (collectivity_id, actor_name, m, stage, course) OFFSET 0) AS y
+GROUP BY collectivity_id
+"""
 
-def _national_activity(upper: int, months) -> pd.DataFrame:
-    """The activity attributed to a collectivity in the window: see :class:`national.NationalInputs`."""
+
+def _fetch_csv_frame(sql: str, params: dict, columns: list[str], dtypes: dict) -> pd.DataFrame:
+    """Run ``sql``, whose rows are blocks of CSV lines, and parse them with pandas' C reader."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        text = "\n".join(block for (block,) in cursor.fetchall())
+    if not text:
+        return pd.DataFrame({column: pd.Series(dtype=dtypes.get(column, object)) for column in columns})
+    return pd.read_csv(
+        io.StringIO(text), names=columns, dtype=dtypes, header=None, keep_default_na=False, na_values=[""]
+    )
+
+
+def _decoded(codes: pd.Series, others: pd.Series, names: list[str]) -> pd.Categorical:
+    """Categorical values from positions in ``names`` (``codes``), or the text of ``others`` where -1."""
+    codes = codes.to_numpy(dtype=np.int64).copy()
+    outside = (codes < 0) & others.notna().to_numpy()
+    extra_codes, extra = pd.factorize(others[outside].astype(str))
+    codes[outside] = len(names) + extra_codes
+    return pd.Categorical.from_codes(codes, categories=[*names, *extra])
+
+
+def _national_activity(upper: int, months, collectivities=None, *, actors=(), courses=()) -> pd.DataFrame:
+    """The activity attributed to a collectivity in the window: see :class:`national.NationalInputs`.
+
+    ``collectivities``: only the activity attributed to those (``None``: to any). On PostgreSQL the actors and
+    courses travel as positions in ``actors`` (distinct) and ``courses`` (distinct), the others as text.
+    """
     start, end = _window(months)
     if connection.vendor == "postgresql":
+        sql = _ACTIVITY_SQL
+        if collectivities is not None:
+            sql += "  AND s.collectivity_id = ANY(%(collectivities)s)\n"
         params = {
+            "collectivities": collectivities,
             "first": months[0].ordinal,
             "upper": upper,
             "start": start,
@@ -1001,9 +1080,28 @@ def _national_activity(upper: int, months) -> pd.DataFrame:
             "passed": v.PASSED.id,
             "completed": v.COMPLETED.id,
         }
-        dtypes = {"collectivity_id": "int64", "actor_name": "category", "m": "int16", "stage": "int8"}
-        return _copy_frame(_ACTIVITY_SQL, params, _ACTIVITY_COLUMNS, dtypes | {"course": "category"})
-    rows = Statement.objects.filter(
+        params |= {
+            "actors": json.dumps({name: number for number, name in enumerate(actors)}),
+            "courses": json.dumps({name: number for number, name in enumerate(courses)}),
+        }
+        columns = ["collectivity_id", "actor", "actor_name", "m", "stage", "course_code", "course"]
+        dtypes = {"collectivity_id": "int64", "actor": "int32", "actor_name": "category", "m": "int16"}
+        dtypes |= {"stage": "int8", "course_code": "int32", "course": "category"}
+        frame = _fetch_csv_frame(_CODED_ACTIVITY_SQL.replace("{activity}", sql), params, columns, dtypes)
+        return pd.DataFrame(
+            {
+                "collectivity_id": frame["collectivity_id"],
+                "actor_name": _decoded(frame["actor"], frame["actor_name"], list(actors)),
+                "m": frame["m"],
+                "stage": frame["stage"],
+                "course": _decoded(frame["course_code"], frame["course"], list(courses)),
+            },
+            columns=_ACTIVITY_COLUMNS,
+        )
+    statements = Statement.objects.all()
+    if collectivities is not None:
+        statements = statements.filter(collectivity_id__in=collectivities)
+    rows = statements.filter(
         collectivity__isnull=False,
         seq__lte=upper,
         voided=False,
@@ -1083,31 +1181,49 @@ def _national_declared() -> pd.DataFrame:
     )
 
 
-def _write_snapshots(results: dict[int, dict], watermark: int) -> None:
-    """Write every figures snapshot at once (one upsert statement per batch, no read of the old ones)."""
+def _write_snapshots(results: dict[int, dict], watermark: int) -> dict:
+    """Write every figures snapshot at once; rewrite the data only of those that changed.
+
+    A snapshot whose data hash (``data_hash``) is the stored one only gets its ``computed_at`` and
+    ``watermark`` moved (one ``UPDATE`` for all of them); the others are written in one upsert statement per
+    batch. Nothing of the old snapshots is read but their hashes.
+
+    Returns:
+        ``{"written": count, "unchanged": count}``.
+    """
     computed_at = timezone.now()
     kind = CollectivitySnapshot.Kind.FIGURES.value
-    if connection.vendor == "postgresql":
-        rows = [
-            (collectivity_id, kind, computed_at, watermark, national.dumps(data))
-            for collectivity_id, data in results.items()
-        ]
+    stored = dict(
+        CollectivitySnapshot.objects.filter(kind=kind, collectivity_id__in=list(results)).values_list(
+            "collectivity_id", "data_hash"
+        )
+    )
+    texts = {collectivity_id: national.dumps(data) for collectivity_id, data in results.items()}
+    hashes = {collectivity_id: national.digest(text) for collectivity_id, text in texts.items()}
+    unchanged = [pk for pk, data_hash in hashes.items() if stored.get(pk) == data_hash]
+    changed = [pk for pk in results if stored.get(pk) != hashes[pk]]
+    values = {"computed_at": computed_at, "watermark": watermark}
+    CollectivitySnapshot.objects.filter(kind=kind, collectivity_id__in=unchanged).update(**values)
+    if connection.vendor == "postgresql" and changed:
+        rows = [(pk, kind, computed_at, watermark, texts[pk], hashes[pk]) for pk in changed]
         with connection.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO lms_collectivitysnapshot (collectivity_id, kind, computed_at, watermark, data) "
-                "VALUES (%s, %s, %s, %s, %s::jsonb) ON CONFLICT (collectivity_id, kind) DO UPDATE SET "
-                "computed_at = EXCLUDED.computed_at, watermark = EXCLUDED.watermark, data = EXCLUDED.data",
+                "INSERT INTO lms_collectivitysnapshot "
+                "(collectivity_id, kind, computed_at, watermark, data, data_hash) "
+                "VALUES (%s, %s, %s, %s, %s::jsonb, %s) ON CONFLICT (collectivity_id, kind) DO UPDATE SET "
+                "computed_at = EXCLUDED.computed_at, watermark = EXCLUDED.watermark, data = EXCLUDED.data, "
+                "data_hash = EXCLUDED.data_hash",
                 rows,
             )
-        return
-    values = {"computed_at": computed_at, "watermark": watermark}
-    for collectivity_id, arrays in results.items():
-        data = json.loads(national.dumps(arrays))
-        existing = CollectivitySnapshot.objects.filter(collectivity_id=collectivity_id, kind=kind)
-        if not existing.update(data=data, **values):
-            CollectivitySnapshot.objects.create(
-                collectivity_id=collectivity_id, kind=kind, data=data, **values
-            )
+    elif connection.vendor != "postgresql":
+        for pk in changed:
+            data = json.loads(texts[pk])
+            existing = CollectivitySnapshot.objects.filter(collectivity_id=pk, kind=kind)
+            if not existing.update(data=data, data_hash=hashes[pk], **values):
+                CollectivitySnapshot.objects.create(
+                    collectivity_id=pk, kind=kind, data=data, data_hash=hashes[pk], **values
+                )
+    return {"written": len(changed), "unchanged": len(unchanged)}
 
 
 def collectivities_to_refresh(touched: set[int]) -> set[int]:
@@ -1140,9 +1256,9 @@ def request_run(key: str) -> bool:
     return created
 
 
-def start_run(key: str) -> None:
-    """Forget the pending request of ``key``: the run starts, later requests need a new run."""
-    PendingRun.objects.filter(key=key).delete()
+def start_run(*keys: str) -> None:
+    """Forget the pending requests of ``keys``: the run starts, later requests need a new run."""
+    PendingRun.objects.filter(key__in=keys).delete()
 
 
 def stale_snapshot_requests() -> list[int]:

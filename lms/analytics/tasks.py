@@ -10,6 +10,8 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 
+from lms.conf import lms_settings
+
 from . import services
 
 logger = logging.getLogger(__name__)
@@ -24,17 +26,33 @@ RETRY_POLICY = {
 }
 
 
+def enqueue_snapshots(collectivity_ids) -> None:
+    """Enqueue the rebuild of these collectivities' snapshots (after commit), their requests recorded.
+
+    Above ``LMS_NATIONAL_PASS_THRESHOLD`` collectivities, one task refreshes them all in one national pass
+    restricted to them (reading the country once costs less than reading each of many collectivities);
+    otherwise one task per collectivity, so that several workers share the load.
+    """
+    collectivity_ids = sorted(collectivity_ids)
+    if len(collectivity_ids) > lms_settings.NATIONAL_PASS_THRESHOLD:
+        rebuild_snapshots.delay_on_commit(collectivity_ids)
+        return
+    for collectivity_id in collectivity_ids:
+        rebuild_collectivity_snapshot.delay_on_commit(collectivity_id)
+
+
 def request_snapshots(collectivity_ids) -> list[int]:
     """Ask for one snapshot rebuild per collectivity, debounced: none is enqueued when one is pending.
 
     Returns:
-        The collectivities for which a task was enqueued (after commit).
+        The collectivities for which a rebuild was enqueued (after commit; see :func:`enqueue_snapshots`).
     """
-    enqueued = []
-    for collectivity_id in sorted(collectivity_ids):
-        if services.request_run(services.snapshot_key(collectivity_id)):
-            rebuild_collectivity_snapshot.delay_on_commit(collectivity_id)
-            enqueued.append(collectivity_id)
+    enqueued = [
+        collectivity_id
+        for collectivity_id in sorted(collectivity_ids)
+        if services.request_run(services.snapshot_key(collectivity_id))
+    ]
+    enqueue_snapshots(enqueued)
     return enqueued
 
 
@@ -42,15 +60,16 @@ def request_snapshots(collectivity_ids) -> list[int]:
 def aggregate_statements() -> list[int]:
     """Process the statements stored since the watermark, then rebuild the touched collectivities.
 
-    One snapshot task per collectivity is enqueued, so that several workers share the load; requests
-    whose task was lost are enqueued again.
+    One snapshot task per collectivity is enqueued, so that several workers share the load, or one national
+    pass when many are touched (:func:`enqueue_snapshots`); requests whose task was lost are enqueued again.
     """
     services.start_run(services.LEVELS_PIPELINE)
     touched = services.collectivities_to_refresh(services.process_new_statements())
     with transaction.atomic():
-        for collectivity_id in services.stale_snapshot_requests():
+        stale = services.stale_snapshot_requests()
+        for collectivity_id in stale:
             services.refresh_pending(collectivity_id)
-            rebuild_collectivity_snapshot.delay_on_commit(collectivity_id)
+        enqueue_snapshots(stale)
         return request_snapshots(touched)
 
 
@@ -59,6 +78,18 @@ def rebuild_collectivity_snapshot(collectivity_id: int) -> int:
     """Recompute the dashboard snapshot of one collectivity."""
     services.start_run(services.snapshot_key(collectivity_id))
     return services.rebuild_snapshot(collectivity_id).pk
+
+
+@shared_task(name="lms.analytics.tasks.rebuild_snapshots", **RETRY_POLICY)
+def rebuild_snapshots(collectivity_ids: list[int]) -> int:
+    """Recompute the snapshots of many collectivities in one national pass restricted to them.
+
+    The batched form of :func:`rebuild_collectivity_snapshot`: each collectivity's pending request
+    (``PendingRun`` ``snapshot:<id>``) is cleared when the task starts, as that task would. Returns the number
+    of snapshots whose data changed.
+    """
+    services.start_run(*map(services.snapshot_key, collectivity_ids))
+    return services.rebuild_all_snapshots(collectivity_ids=collectivity_ids)["written"]
 
 
 @shared_task(name="lms.analytics.tasks.full_rebuild", **RETRY_POLICY)

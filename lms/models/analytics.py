@@ -120,6 +120,9 @@ class CollectivitySnapshot(models.Model):
     computed_at = models.DateTimeField()
     watermark = models.BigIntegerField()
     data = models.JSONField()
+    #: SHA-256 of the canonical JSON of ``data`` (sorted keys): a rebuild that computes the same data
+    #: only moves ``computed_at`` and ``watermark`` instead of rewriting it. Empty: unknown.
+    data_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("snapshot")

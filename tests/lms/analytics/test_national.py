@@ -4,6 +4,8 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from lms.analytics import figures, services
 from lms.models import Collectivity, CollectivitySnapshot, ErasedMember, Membership, Service, Statement
@@ -160,3 +162,62 @@ def test_national_pass_carries_levels_over_mappings_like_the_per_collectivity_re
     assert national == own
     row = national["competences"].index(carried)
     assert sum(national["groups"]["all|all|all"]["levels"][row][-1][1:]) > 0
+
+
+def _snapshots():
+    return {
+        row[0]: row[1:]
+        for row in CollectivitySnapshot.objects.filter(kind="figures").values_list(
+            "collectivity_id", "computed_at", "watermark", "data_hash", "data"
+        )
+    }
+
+
+def test_a_second_national_pass_without_new_statements_rewrites_no_snapshot_but_dates_them(varied):
+    services.rebuild_all_snapshots(now=NOW)
+    before = _snapshots()
+    with CaptureQueriesContext(connection) as queries:
+        result = services.rebuild_all_snapshots(now=NOW)
+    after = _snapshots()
+    assert (
+        (result["written"], result["unchanged"]),
+        any("data =" in q["sql"] or "INSERT" in q["sql"] for q in queries.captured_queries),
+        all(after[pk][0] > before[pk][0] and after[pk][2:] == before[pk][2:] for pk in before),
+    ) == ((0, len(before)), False, True)
+
+
+def test_a_new_statement_rewrites_only_the_snapshot_of_its_collectivity(varied, other_commune):
+    services.rebuild_all_snapshots(now=NOW)
+    before = _snapshots()
+    Statement.objects.bulk_create(
+        [statement("newcomer", v.EXPERIENCED.id, when=day(160), collectivity=other_commune)]
+    )
+    services.process_new_statements()
+    result = services.rebuild_all_snapshots(now=NOW)
+    after = _snapshots()
+    watermark = services.AggregationState.objects.get(name=services.LEVELS_PIPELINE).watermark
+    changed = {pk for pk in before if after[pk][2:] != before[pk][2:]}
+    assert (result["written"], changed, {after[pk][1] for pk in after}) == (
+        1,
+        {other_commune.pk},
+        {watermark},
+    )
+
+
+def test_a_per_collectivity_rebuild_with_the_same_data_only_moves_the_date(varied):
+    first = services.rebuild_snapshot(varied.pk, now=NOW)
+    with CaptureQueriesContext(connection) as queries:
+        second = services.rebuild_snapshot(varied.pk, now=NOW)
+    assert (
+        second.computed_at > first.computed_at,
+        second.data_hash == first.data_hash != "",
+        any('"data" =' in q["sql"] for q in queries.captured_queries),
+    ) == (True, True, False)
+
+
+def test_a_national_pass_restricted_to_some_collectivities_gives_them_their_own_snapshot(varied):
+    services.rebuild_all_snapshots(now=NOW, collectivity_ids=[varied.pk])
+    stored = dict(CollectivitySnapshot.objects.filter(kind="figures").values_list("collectivity_id", "data"))
+    watermark = services.AggregationState.objects.get(name=services.LEVELS_PIPELINE).watermark
+    own = _roundtrip(figures.compute(services.collectivity_inputs(varied.pk, upper=watermark, now=NOW)))
+    assert stored == {varied.pk: own}

@@ -82,6 +82,80 @@ def test_full_rebuild_task_reports_no_difference_after_incremental_runs(commune,
     assert tasks.full_rebuild() == 0
 
 
+@pytest.fixture
+def runs(monkeypatch):
+    """Record the national passes and the per-collectivity rebuilds that run (eager Celery), and run them."""
+    calls = {"national": [], "single": []}
+    national, single = services.rebuild_all_snapshots, services.rebuild_snapshot
+
+    def rebuild_all(**kwargs):
+        calls["national"].append(kwargs.get("collectivity_ids"))
+        return national(**kwargs)
+
+    def rebuild_one(collectivity_id, **kwargs):
+        calls["single"].append(collectivity_id)
+        return single(collectivity_id, **kwargs)
+
+    monkeypatch.setattr(services, "rebuild_all_snapshots", rebuild_all)
+    monkeypatch.setattr(services, "rebuild_snapshot", rebuild_one)
+    return calls
+
+
+def _aggregate_new_statements(collectivities, capture):
+    Statement.objects.bulk_create(
+        [statement(f"actor-{c.pk}", v.EXPERIENCED.id, collectivity=c) for c in collectivities]
+    )
+    with capture(execute=True):
+        tasks.aggregate_statements()
+    watermark = services.AggregationState.objects.get(name=services.LEVELS_PIPELINE).watermark
+    return {
+        pk: stamp == watermark
+        for pk, stamp in CollectivitySnapshot.objects.filter(kind="figures").values_list(
+            "collectivity_id", "watermark"
+        )
+    }
+
+
+def test_many_touched_collectivities_are_refreshed_by_one_national_pass(
+    runs, commune, other_commune, frameworks, settings, django_capture_on_commit_callbacks
+):
+    settings.LMS_NATIONAL_PASS_THRESHOLD = 1
+    fresh = _aggregate_new_statements([commune, other_commune], django_capture_on_commit_callbacks)
+    everyone = sorted(services.Collectivity.objects.values_list("pk", flat=True))
+    assert (runs, fresh, PendingRun.objects.count()) == (
+        {"national": [everyone], "single": []},
+        dict.fromkeys(everyone, True),
+        0,
+    )
+
+
+def test_few_touched_collectivities_are_refreshed_by_one_task_each(
+    runs, commune, other_commune, frameworks, settings, django_capture_on_commit_callbacks
+):
+    settings.LMS_NATIONAL_PASS_THRESHOLD = 20
+    fresh = _aggregate_new_statements([commune, other_commune], django_capture_on_commit_callbacks)
+    everyone = sorted(services.Collectivity.objects.values_list("pk", flat=True))
+    assert (runs["national"], sorted(runs["single"]), fresh, PendingRun.objects.count()) == (
+        [],
+        everyone,
+        dict.fromkeys(everyone, True),
+        0,
+    )
+
+
+def test_a_refresh_of_many_collectivities_leaves_later_requests_free_to_enqueue(
+    sent, commune, other_commune, frameworks, settings, monkeypatch
+):
+    settings.LMS_NATIONAL_PASS_THRESHOLD = 1
+    batches = []
+    monkeypatch.setattr(tasks.rebuild_snapshots, "delay_on_commit", batches.append)
+    tasks.request_snapshots([commune.pk, other_commune.pk])
+    tasks.request_snapshots([commune.pk, other_commune.pk])  # pending: debounced
+    tasks.rebuild_snapshots(batches[0])
+    tasks.request_snapshots([commune.pk, other_commune.pk])
+    assert (batches, sent) == ([[commune.pk, other_commune.pk]] * 2, [])
+
+
 def test_tasks_are_acknowledged_late_and_redelivered_when_a_worker_dies():
     task = tasks.rebuild_collectivity_snapshot
     assert (task.acks_late, task.reject_on_worker_lost, task.max_retries) == (True, True, 5)
