@@ -5,7 +5,7 @@ class Migration(migrations.Migration):
     dependencies = [
         # 0009_statement_collectivity_without_constraint comes from another branch: the dependency is
         # moved to it when both are merged.
-        ("lms", "0008_erased_members"),
+        ("lms", "0009_statement_collectivity_without_constraint"),
     ]
 
     operations = [
