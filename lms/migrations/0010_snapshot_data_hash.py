@@ -3,8 +3,6 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        # 0009_statement_collectivity_without_constraint comes from another branch: the dependency is
-        # moved to it when both are merged.
         ("lms", "0009_statement_collectivity_without_constraint"),
     ]
 
