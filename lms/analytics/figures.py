@@ -327,11 +327,19 @@ def compute(inputs: Inputs) -> dict:
                 inputs.targets[inputs.targets["job_profile_id"] == job_profile],
             )
         groups[group_key(population, job_profile, service)] = group
+    return envelope(months, competences, areas[area_starts], job_profiles, services, groups)
+
+
+def envelope(months, competences, areas, job_profiles, services, groups: dict) -> dict:
+    """The ``data`` of a snapshot (format in docs/analytics.md § 4) around its computed groups.
+
+    Shared by the per-collectivity path and the national pass, so that both write the same document.
+    """
     return {
         "version": 2,
         "months": [str(month) for month in months],
         "competences": [int(c) for c in competences],
-        "areas": [int(a) for a in areas[area_starts]] if len(area_starts) else [],
+        "areas": [int(a) for a in areas],
         "job_profiles": job_profiles,
         "services": services,
         "courses": sorted({course for group in groups.values() for course in group["funnel"]}),

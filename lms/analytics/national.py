@@ -362,16 +362,9 @@ def compute_all(inputs: NationalInputs) -> dict[int, dict]:
             if job_profile != NO_ID:
                 group["gaps"] = gaps.get(g, [])
             data_groups[key] = group
-        results[int(collectivity)] = {
-            "version": 2,
-            "months": [str(month) for month in months],
-            "competences": [int(c) for c in competences],
-            "areas": [int(a) for a in areas[area_starts]] if len(area_starts) else [],
-            "job_profiles": job_profiles,
-            "services": services,
-            "courses": sorted({course for group in data_groups.values() for course in group["funnel"]}),
-            "groups": data_groups,
-        }
+        results[int(collectivity)] = figures.envelope(
+            months, competences, areas[area_starts], job_profiles, services, data_groups
+        )
     return results
 
 
