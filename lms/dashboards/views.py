@@ -13,6 +13,8 @@ from django.db.models import Value
 from django.db.models.fields.json import KeyTransform
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -142,7 +144,11 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
         export = request.GET.get("export")
         if export in ("csv", "xlsx") and status == 200:
             return _export(
-                export, f"{self.collectivity.slug}-{self.panel}", context["key_figures"], context["tables"]
+                export,
+                f"{self.collectivity.slug}-{self.panel}",
+                context["key_figures"],
+                context["tables"],
+                notes=_export_notes(context),
             )
         if export and export not in ("csv", "xlsx"):
             status = 400
@@ -319,8 +325,26 @@ def _display(value, minimum):
     return value
 
 
-def _export(kind: str, name: str, key_figures, tables) -> HttpResponse:
-    """CSV (``;``, UTF-8 with BOM, for spreadsheet software in French) or XLSX of the shown tables."""
+def _export_notes(context) -> list[str]:
+    """The sentences the page shows above its figures, for the top of an export: what the figures cover."""
+    minimum = context["min_group_size"]
+    notes = []
+    if context["whole_collectivity"]:
+        notes.append(_("This page is not broken down by service: it shows the whole collectivity."))
+    computed = date_format(timezone.localtime(context["snapshot"]["computed_at"]), "DATETIME_FORMAT")
+    notes.append(_("Figures computed on %(date)s.") % {"date": computed})
+    notes.append(
+        _("Groups of fewer than %(minimum)s people are hidden (“< %(minimum)s”).") % {"minimum": minimum}
+    )
+    return notes
+
+
+def _export(kind: str, name: str, key_figures, tables, *, notes=()) -> HttpResponse:
+    """CSV (``;``, UTF-8 with BOM, for spreadsheet software in French) or XLSX of the shown tables.
+
+    ``notes`` (what the page says about its figures: the date, the masking, a filter applied to the whole
+    collectivity) open the CSV, one per line, and make the XLSX's last sheet.
+    """
     minimum = lms_settings.MIN_GROUP_SIZE
     blocks = []
     if key_figures:
@@ -333,6 +357,10 @@ def _export(kind: str, name: str, key_figures, tables) -> HttpResponse:
         buffer = io.StringIO()
         buffer.write("\ufeff")
         writer = csv.writer(buffer, delimiter=";")
+        for note in notes:
+            writer.writerow([note])
+        if notes:
+            writer.writerow([])
         for title, columns, rows in blocks:
             writer.writerow([title])
             writer.writerow(columns)
@@ -351,6 +379,10 @@ def _export(kind: str, name: str, key_figures, tables) -> HttpResponse:
         sheet.append(columns)
         for row in rows:
             sheet.append([_display(value, minimum) for value in row])
+    if notes:
+        sheet = workbook.create_sheet(str(_("Notes"))[:31])
+        for note in notes:
+            sheet.append([note])
     output = io.BytesIO()
     workbook.save(output)
     response = HttpResponse(

@@ -273,3 +273,32 @@ def test_each_panel_of_a_service_reads_its_snapshot_in_a_bounded_number_of_queri
     # The same bound as without a service (test_dashboards.py): service names come with the job profiles'.
     with django_assert_max_num_queries(20):
         assert hr.get(_url(panel), {"service": setup["accueil"].pk}).status_code == 200
+
+
+def _fr_text(message):
+    with translation.override("fr"):
+        return translation.gettext(message)
+
+
+def test_csv_export_of_a_page_without_figures_per_service_says_so_first(hr, setup):
+    response = hr.get(_url("gaps"), {"service": setup["accueil"].pk, "export": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    whole = _fr_text("This page is not broken down by service: it shows the whole collectivity.")
+    assert rows[0] == [whole]
+    assert rows[1][0].startswith(_fr_text("Figures computed on %(date)s.").split("%")[0])
+    assert rows[2] == ["Les groupes de moins de 5 personnes sont masqués (« < 5 »)."]
+
+
+def test_xlsx_export_ends_with_the_notes_of_the_page(hr, setup):
+    response = hr.get(_url("gaps"), {"service": setup["accueil"].pk, "export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[-1]
+    notes = [row[0] for row in sheet.iter_rows(values_only=True)]
+    assert sheet.title == "Notes"
+    assert notes[0] == _fr_text("This page is not broken down by service: it shows the whole collectivity.")
+
+
+def test_export_of_the_whole_collectivity_has_no_service_note(hr, setup):
+    response = hr.get(_url("gaps"), {"export": "csv"})
+    text = response.content.decode("utf-8-sig")
+    assert _fr_text("This page is not broken down by service: it shows the whole collectivity.") not in text
+    assert "Les groupes de moins de 5 personnes sont masqués" in text
