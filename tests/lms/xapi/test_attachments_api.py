@@ -116,3 +116,83 @@ def test_a_signature_with_another_algorithm_is_refused(api):
     jws = _jws(body, alg="HS256")
     body["attachments"] = [_attachment(jws, SIGNATURE, "application/octet-stream")]
     assert _post(api, body, [(jws, "application/octet-stream")]).status_code == 400
+
+
+def _certificate_and_key():
+    """A self-signed X.509 certificate and its RSA private key, as a signing tool would hold them."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Organisme de formation")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return base64.b64encode(der).decode(), key
+
+
+@pytest.fixture(scope="module")
+def signer():
+    return _certificate_and_key()
+
+
+def _signed_jws(payload: dict, certificate: str, key, alg="RS256") -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    digest = {"RS256": hashes.SHA256(), "RS384": hashes.SHA384(), "RS512": hashes.SHA512()}[alg]
+    signing_input = f"{_b64(json.dumps({'alg': alg, 'x5c': [certificate]}).encode())}."
+    signing_input += _b64(json.dumps(payload).encode())
+    signature = key.sign(signing_input.encode(), padding.PKCS1v15(), digest)
+    return f"{signing_input}.{_b64(signature)}".encode()
+
+
+def _post_signed(api, body, jws):
+    body["attachments"] = [_attachment(jws, SIGNATURE, "application/octet-stream")]
+    return _post(api, body, [(jws, "application/octet-stream")])
+
+
+@pytest.mark.parametrize("alg", ["RS256", "RS384", "RS512"])
+def test_a_statement_signed_with_its_certificate_is_accepted(api, signer, alg):
+    body = statement()
+    response = _post_signed(api, body, _signed_jws(body, *signer, alg=alg))
+    assert (response.status_code, Statement.objects.count()) == (200, 1)
+
+
+def test_a_signature_that_does_not_match_its_certificate_is_refused(api, signer):
+    body = statement()
+    certificate, _key = signer
+    _other_certificate, other_key = _certificate_and_key()
+    response = _post_signed(api, body, _signed_jws(body, certificate, other_key))
+    assert (response.status_code, Statement.objects.count()) == (400, 0)
+    assert "does not match the certificate" in response.json()["message"]
+
+
+def test_a_signed_payload_altered_after_signing_is_refused(api, signer):
+    body = statement()
+    header, payload, signature = _signed_jws(body, *signer).decode().split(".")
+    altered = {**body, "timestamp": "2026-01-01T00:00:00Z"}
+    body["timestamp"] = altered["timestamp"]
+    jws = f"{header}.{_b64(json.dumps(altered).encode())}.{signature}".encode()
+    assert _post_signed(api, body, jws).status_code == 400
+
+
+def test_an_unreadable_certificate_chain_is_refused(api):
+    body = statement()
+    header = _b64(json.dumps({"alg": "RS256", "x5c": ["not a certificate"]}).encode())
+    jws = f"{header}.{_b64(json.dumps(body).encode())}.{_b64(b'signature-bytes')}".encode()
+    response = _post_signed(api, body, jws)
+    assert response.status_code == 400 and "x5c" in response.json()["message"]
