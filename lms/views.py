@@ -53,11 +53,11 @@ class AccessibilityView(TemplateView):
     template_name = "lms/accessibility.html"
 
 
-def chart(profile) -> dict:
-    """Lay out the profile chart: one row per competence, a bar for validated, a mark for declared."""
+def chart(areas) -> dict:
+    """Lay out a profile chart: one row per competence, a bar for validated, a mark for declared."""
     rows, y = [], 24
     unit = CHART_SCALE_WIDTH / CHART_MAX_LEVEL
-    for area in profile:
+    for area in areas:
         for row in area.rows:
             rows.append(
                 {
@@ -87,6 +87,19 @@ def chart(profile) -> dict:
     }
 
 
+def charts(profile) -> list[dict]:
+    """One profile chart per framework, in the profile's order, each with its framework.
+
+    Competence codes repeat across frameworks (CRCN 4.2 and DigComp 4.2): a chart whose rows are labelled by
+    code names its framework in its title and caption.
+    """
+    groups: dict[int, tuple] = {}
+    for area in profile:
+        framework = area.area.framework
+        groups.setdefault(framework.pk, (framework, []))[1].append(area)
+    return [{"framework": framework, **chart(areas)} for framework, areas in groups.values()]
+
+
 class MyLearningView(LoginRequiredMixin, TemplateView):
     """« Mon parcours »: courses, competence profile (chart and table), gaps, history, attestations."""
 
@@ -99,7 +112,7 @@ class MyLearningView(LoginRequiredMixin, TemplateView):
         context.update(
             courses=learner_space.my_courses(user),
             profile=profile,
-            chart=chart(profile),
+            charts=charts(profile),
             job_profile=learner_space.job_profile_of(user),
             gaps=learner_space.gaps(user, profile),
             history=learner_space.history(user),

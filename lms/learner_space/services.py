@@ -139,7 +139,7 @@ def competence_profile(user) -> list[AreaRows]:
     for competence in (
         Competence.objects.filter(pk__in=ids)
         .exclude(framework_id__in=superseded_frameworks())
-        .select_related("area")
+        .select_related("area__framework")
         .order_by("framework__title", "framework_id", "area__sort_order", "sort_order")
     ):
         if competence.retired and competence.pk not in validated:

@@ -123,3 +123,17 @@ def test_a_course_on_the_old_version_is_suggested_for_a_gap_on_the_new_one(v2, c
     (gap,) = gaps(agent)
     assert (gap.competence.framework_id, gap.validated, gap.target) == (v2.pk, 3, 5)
     assert [page.slug for page in gap.courses] == ["rgpd"]
+
+
+def test_my_learning_draws_one_chart_per_framework_named_after_it(evidence_on_v1, agent, client):
+    crcn = Competence.objects.get(framework__slug="crcn", code="4.2")
+    target = Competence.objects.get(framework__slug="digcomp-2-2", code="4.2")
+    CompetenceMapping.objects.get_or_create(source=crcn, target=target)
+    client.force_login(agent)
+    page = client.get(reverse("lms:my_learning")).content.decode()
+    figures = page.split('<figure class="chart">')[1:]
+    titles = [figure.split("<title", 1)[1].split("</title>")[0] for figure in figures]
+    assert len(figures) == 2
+    assert [crcn.framework.title in titles[0], target.framework.title in titles[1]] == [True, True]
+    # The table's domain rows name the framework too: both have a « 4.2 ».
+    assert f"{target.framework.title} — {target.area.code} " in page
