@@ -24,7 +24,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from competences.models import Competence
@@ -106,20 +106,19 @@ def safe_upper_bound(watermark: int, *, now=None) -> int:
     if top is None:
         return watermark
     now = now or timezone.now()
-    recent = sorted(
+    # The recent rows that follow a hole (their predecessor in the sequence is missing), in the database:
+    # a burst of ingestion makes every row of the window recent, and there are few holes.
+    after_holes = (
         Statement.objects.filter(
-            seq__gt=watermark, stored__gte=now - timedelta(seconds=lms_settings.AGGREGATION_SAFETY_LAG)
-        ).values_list("seq", flat=True)
+            seq__gt=watermark + 1, stored__gte=now - timedelta(seconds=lms_settings.AGGREGATION_SAFETY_LAG)
+        )
+        .filter(~Exists(Statement.objects.filter(seq=OuterRef("seq") - 1)))
+        .order_by("seq")
+        .values_list("seq", "stored")
     )
-    if not recent:
-        return top
-    before = {seq - 1 for seq in recent if seq - 1 > watermark}
-    present = set(recent) | set(Statement.objects.filter(seq__in=before).values_list("seq", flat=True))
-    stored = dict(Statement.objects.filter(seq__in=recent).values_list("seq", "stored"))
-    for seq in recent:
-        hole = seq - 1
-        if hole > watermark and hole not in present and _hole_may_fill(stored[seq]):
-            return max(watermark, hole - 1)
+    for seq, stored in after_holes:
+        if _hole_may_fill(stored):
+            return max(watermark, seq - 2)
     return top
 
 
@@ -294,15 +293,25 @@ def process_new_statements() -> set[int]:
         The ids of the collectivities whose figures may have changed: those the new statements are
         attributed to, and those of the learners whose levels changed.
     """
+    timings, clock = {}, time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal clock
+        timings[name], clock = time.perf_counter() - clock, time.perf_counter()
+
     with transaction.atomic():
         state, _ = AggregationState.objects.select_for_update().get_or_create(name=LEVELS_PIPELINE)
         upper = safe_upper_bound(state.watermark)
+        phase("bound")
         window = Statement.objects.filter(seq__gt=state.watermark, seq__lte=upper)
         new_voids = list(window.filter(verb=rules.VOIDED).values_list("object_id", flat=True))
         voided = voided_statement_ids() if new_voids or window.exists() else set()
         competence_ids = _competence_ids()
+        phase("voids")
         evidence = _read_evidence(window, voided, competence_ids)
+        phase("read")
         _store_evidence(evidence)
+        phase("evidence")
         touched = set(evidence["actor_name"])
         if new_voids:
             targets = CompetenceEvidence.objects.filter(
@@ -315,12 +324,20 @@ def process_new_statements() -> set[int]:
             _replace_levels(touched, _stored_evidence(touched))
         else:
             touched = _merge_levels(evidence)
+        phase("levels")
         collectivities = set(
             window.exclude(collectivity=None).values_list("collectivity_id", flat=True).distinct()
         )
         state.watermark = upper
         state.save(update_fields=["watermark", "updated_at"])
-    return collectivities | _collectivities_of(touched)
+    collectivities |= _collectivities_of(touched)
+    phase("collectivities")
+    logger.info(
+        "Incremental levels: %d evidence rows, %s.",
+        len(evidence),
+        ", ".join(f"{k} {t:.2f} s" for k, t in timings.items()),
+    )
+    return collectivities
 
 
 _HISTORY_KEYS = ["actor_name", "competence_id", "kind", "level"]
