@@ -301,7 +301,8 @@ def process_new_statements() -> set[int]:
 
     with transaction.atomic():
         state, _ = AggregationState.objects.select_for_update().get_or_create(name=LEVELS_PIPELINE)
-        upper = safe_upper_bound(state.watermark)
+        start = state.watermark
+        upper = safe_upper_bound(start)
         phase("bound")
         window = Statement.objects.filter(seq__gt=state.watermark, seq__lte=upper)
         new_voids = list(window.filter(verb=rules.VOIDED).values_list("object_id", flat=True))
@@ -332,11 +333,14 @@ def process_new_statements() -> set[int]:
         state.save(update_fields=["watermark", "updated_at"])
     collectivities |= _collectivities_of(touched)
     phase("collectivities")
-    logger.info(
-        "Incremental levels: %d evidence rows, %s.",
-        len(evidence),
-        ", ".join(f"{k} {t:.2f} s" for k, t in timings.items()),
-    )
+    if upper > start:
+        logger.info(
+            "Incremental levels (watermark %d → %d): %d evidence rows, %s.",
+            start,
+            upper,
+            len(evidence),
+            ", ".join(f"{k} {t:.2f} s" for k, t in timings.items()),
+        )
     return collectivities
 
 
