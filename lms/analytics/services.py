@@ -210,7 +210,16 @@ def _upsert_rows(
     table = model._meta.db_table
     db_columns = ", ".join(model._meta.get_field(c).column for c in columns)
     conflict = ", ".join(model._meta.get_field(c).column for c in unique)
-    action = "UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in update) if update else "NOTHING"
+    action = "NOTHING"
+    if update:
+        # A row whose values are already the stored ones is not rewritten (no new row version, no WAL).
+        stored = ", ".join(f"{table}.{c}" for c in update)
+        excluded = ", ".join(f"EXCLUDED.{c}" for c in update)
+        action = (
+            "UPDATE SET "
+            + ", ".join(f"{c} = EXCLUDED.{c}" for c in update)
+            + f" WHERE ROW({stored}) IS DISTINCT FROM ROW({excluded})"
+        )
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE lms_upsert ON COMMIT DROP AS SELECT {db_columns} FROM {table} WITH NO DATA"
