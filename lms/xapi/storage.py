@@ -20,7 +20,7 @@ from lms.signals import statements_stored
 from . import vocabulary as v
 from .agents import actor_key, ifi_key, lines, related
 from .errors import StatementConflict, StatementError, ValidationError
-from .validation import check_timestamp, validate_statement
+from .validation import check_statement
 
 __all__ = [
     "DatabaseStatementStore",
@@ -119,14 +119,12 @@ def prepare(statements: list[dict], *, authority: dict | None, now) -> list[_Row
     rows, seen = [], {}
     for index, statement in enumerate(statements):
         path = f"statements[{index}]" if batch else "statement"
-        validate_statement(statement, path)
+        timestamp = check_statement(statement, path)
         if "id" not in statement:
             statement["id"] = str(uuid.uuid4())
         else:
             statement["id"] = statement["id"].lower()
-        if "timestamp" in statement:
-            timestamp = check_timestamp(statement["timestamp"], f"{path}.timestamp")
-        else:
+        if timestamp is None:
             timestamp = now
             statement["timestamp"] = stored
         statement["stored"] = stored
