@@ -260,7 +260,7 @@ def main() -> None:
     }
     if args.workers:
         env["WEB_CONCURRENCY"] = os.environ["WEB_CONCURRENCY"] = str(args.workers)
-    workers = gunicorn_conf.workers
+    workers = args.workers or gunicorn_conf.workers
     server = None
     try:
         manage = [sys.executable, str(ROOT / "manage.py")]
