@@ -122,8 +122,10 @@ ATTACHMENT_KEYS = frozenset(
 )
 
 
-#: The most strings remembered per kind; the set is emptied when it is full.
+#: The most strings remembered per kind (the set is emptied when it is full), and the longest one: at most
+#: 3 × 4,096 × 500 characters, whatever a client sends.
 MEMO_SIZE = 4096
+MEMO_MAX_LENGTH = 500
 _valid_iris: set[str] = set()
 _valid_irls: set[str] = set()
 _valid_languages: set[str] = set()
@@ -131,6 +133,8 @@ _valid_languages: set[str] = set()
 
 def _remember(valid: set, value: str) -> None:
     """Remember a string that passed a check which depends on the string alone."""
+    if len(value) > MEMO_MAX_LENGTH:
+        return
     if len(valid) >= MEMO_SIZE:
         valid.clear()
     valid.add(value)
