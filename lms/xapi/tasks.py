@@ -49,7 +49,7 @@ def retry_forwarding_failure(failure_id: int) -> bool:
 
 def _enqueue_forwarding() -> None:
     try:
-        for target_id in forwarding.active_target_ids():
+        for target_id in forwarding.cached_active_target_ids():
             forward_statements.apply_async((target_id,), retry=False)
     except Exception:
         logger.warning("Could not enqueue the forwarding; the next scheduled run will do it.", exc_info=True)

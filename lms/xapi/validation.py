@@ -5,7 +5,10 @@
 normalise: a single context activity becomes a one-item list.
 
 Written as plain functions over dicts, without a schema library, because the LRS validates every statement of
-every batch in the request: this runs some tens of microseconds per statement.
+every batch in the request: this runs some microseconds per statement. On the hot path a field's path (for the
+error message) is built only when the field fails, and the strings found valid as IRIs, IRLs and language tags
+are remembered by the process (:func:`_remember`): their validity depends on the string alone, and a batch
+repeats its verbs, activity types, context activities, home pages and languages.
 """
 
 import re
@@ -95,6 +98,8 @@ INTERACTION_TYPES = {
     "other": (),
 }
 COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
+#: The properties of a definition that describe an interaction; a definition without any is checked sooner.
+INTERACTION_KEYS = frozenset({"interactionType", "correctResponsesPattern", *COMPONENT_LISTS})
 COMPONENT_KEYS = frozenset({"id", "description"})
 RESULT_KEYS = frozenset({"score", "success", "completion", "response", "duration", "extensions"})
 SCORE_KEYS = frozenset({"scaled", "raw", "min", "max"})
@@ -117,6 +122,28 @@ ATTACHMENT_KEYS = frozenset(
 )
 
 
+#: The most strings remembered per kind (the set is emptied when it is full), and the longest one: at most
+#: 3 × 4,096 × 500 characters, whatever a client sends.
+MEMO_SIZE = 4096
+MEMO_MAX_LENGTH = 500
+_valid_iris: set[str] = set()
+_valid_irls: set[str] = set()
+_valid_languages: set[str] = set()
+
+
+def _remember(valid: set, value: str) -> None:
+    """Remember a string that passed a check which depends on the string alone."""
+    if len(value) > MEMO_MAX_LENGTH:
+        return
+    if len(valid) >= MEMO_SIZE:
+        valid.clear()
+    valid.add(value)
+
+
+def _known_iri(value) -> bool:
+    return type(value) is str and value in _valid_iris
+
+
 def _fail(path, rule):
     raise ValidationError(path, rule)
 
@@ -134,13 +161,19 @@ def _string(value, path):
 
 
 def _iri(value, path):
+    if type(value) is str and value in _valid_iris:
+        return
     if type(value) is not str or not _IRI.match(value):
         _fail(path, "must be an IRI (an absolute identifier with a scheme)")
+    _remember(_valid_iris, value)
 
 
 def _irl(value, path):
+    if type(value) is str and value in _valid_irls:
+        return
     if type(value) is not str or not _IRL.match(value):
         _fail(path, "must be an IRL (an absolute URL)")
+    _remember(_valid_irls, value)
 
 
 def check_uuid(value, path):
@@ -160,8 +193,10 @@ def _language_map(value, path):
     if type(value) is not dict:
         _fail(path, "must be a language map (a JSON object)")
     for key, text in value.items():
-        if not _LANGUAGE.match(key):
-            _fail(f"{path}.{key}", "the key must be an RFC 5646 language tag")
+        if key not in _valid_languages:
+            if not _LANGUAGE.match(key):
+                _fail(f"{path}.{key}", "the key must be an RFC 5646 language tag")
+            _remember(_valid_languages, key)
         if type(text) is not str:
             _fail(f"{path}.{key}", "must be a string")
 
@@ -208,15 +243,16 @@ def check_timestamp(value, path) -> datetime:
 
 def check_agent(value, path, *, object_type_required=False):
     """Check an Agent: at most the allowed properties and exactly one inverse functional identifier."""
-    _object(value, path, AGENT_KEYS)
+    if type(value) is not dict or not AGENT_KEYS.issuperset(value):
+        _object(value, path, AGENT_KEYS)
     object_type = value.get("objectType")
     if object_type is None:
         if object_type_required:
             _fail(f"{path}.objectType", "is required here")
     elif object_type != "Agent":
         _fail(f"{path}.objectType", "must be 'Agent'")
-    if "name" in value:
-        _string(value["name"], f"{path}.name")
+    if "name" in value and type(value["name"]) is not str:
+        _fail(f"{path}.name", "must be a string")
     count = _check_ifis(value, path)
     if count != 1:
         _fail(path, "an Agent must have exactly one of mbox, mbox_sha1sum, openid, account")
@@ -240,13 +276,17 @@ def _check_ifis(value, path) -> int:
     if "account" in value:
         count += 1
         account = value["account"]
-        _object(account, f"{path}.account", ACCOUNT_KEYS)
+        if type(account) is not dict or not ACCOUNT_KEYS.issuperset(account):
+            _object(account, f"{path}.account", ACCOUNT_KEYS)
         if "homePage" not in account:
             _fail(f"{path}.account.homePage", "is required")
-        _irl(account["homePage"], f"{path}.account.homePage")
+        home_page = account["homePage"]
+        if type(home_page) is not str or home_page not in _valid_irls:
+            _irl(home_page, f"{path}.account.homePage")
         if "name" not in account:
             _fail(f"{path}.account.name", "is required")
-        _string(account["name"], f"{path}.account.name")
+        if type(account["name"]) is not str:
+            _fail(f"{path}.account.name", "must be a string")
     return count
 
 
@@ -279,38 +319,49 @@ def check_actor(value, path):
 
 
 def _check_verb(value, path):
-    _object(value, path, VERB_KEYS)
+    if type(value) is not dict or not VERB_KEYS.issuperset(value):
+        _object(value, path, VERB_KEYS)
     if "id" not in value:
         _fail(f"{path}.id", "is required")
-    _iri(value["id"], f"{path}.id")
+    verb_id = value["id"]
+    if type(verb_id) is not str or verb_id not in _valid_iris:
+        _iri(verb_id, f"{path}.id")
     if "display" in value:
         _language_map(value["display"], f"{path}.display")
 
 
 def check_activity(value, path):
     """Check an Activity and its definition (interaction types and their components included)."""
-    _object(value, path, ACTIVITY_KEYS)
+    if type(value) is not dict or not ACTIVITY_KEYS.issuperset(value):
+        _object(value, path, ACTIVITY_KEYS)
     if "objectType" in value and value["objectType"] != "Activity":
         _fail(f"{path}.objectType", "must be 'Activity'")
     if "id" not in value:
         _fail(f"{path}.id", "is required")
-    _iri(value["id"], f"{path}.id")
+    activity_id = value["id"]
+    if type(activity_id) is not str or activity_id not in _valid_iris:
+        _iri(activity_id, f"{path}.id")
     if "definition" in value:
         _check_definition(value["definition"], f"{path}.definition")
 
 
 def _check_definition(value, path):
-    _object(value, path, DEFINITION_KEYS)
+    if type(value) is not dict or not DEFINITION_KEYS.issuperset(value):
+        _object(value, path, DEFINITION_KEYS)
     if "name" in value:
         _language_map(value["name"], f"{path}.name")
     if "description" in value:
         _language_map(value["description"], f"{path}.description")
     if "type" in value:
-        _iri(value["type"], f"{path}.type")
+        activity_type = value["type"]
+        if type(activity_type) is not str or activity_type not in _valid_iris:
+            _iri(activity_type, f"{path}.type")
     if "moreInfo" in value:
         _irl(value["moreInfo"], f"{path}.moreInfo")
     if "extensions" in value:
         _extensions(value["extensions"], f"{path}.extensions")
+    if value.keys().isdisjoint(INTERACTION_KEYS):
+        return
     interaction = value.get("interactionType")
     if "interactionType" in value and interaction not in INTERACTION_TYPES:
         _fail(f"{path}.interactionType", "must be one of " + ", ".join(INTERACTION_TYPES))
@@ -407,9 +458,12 @@ def _check_result(value, path):
 
 
 def _check_context(value, path, object_type):
-    _object(value, path, CONTEXT_KEYS)
+    if type(value) is not dict or not CONTEXT_KEYS.issuperset(value):
+        _object(value, path, CONTEXT_KEYS)
     if "registration" in value:
-        check_uuid(value["registration"], f"{path}.registration")
+        registration = value["registration"]
+        if type(registration) is not str or not _RFC4122.match(registration):
+            check_uuid(registration, f"{path}.registration")
     if "instructor" in value:
         check_actor(value["instructor"], f"{path}.instructor")
     if "team" in value:
@@ -419,8 +473,10 @@ def _check_context(value, path, object_type):
             _string(value[key], f"{path}.{key}")
             if object_type != "Activity":
                 _fail(f"{path}.{key}", "may only be used when the object is an Activity")
-    if "language" in value and (type(value["language"]) is not str or not _LANGUAGE.match(value["language"])):
-        _fail(f"{path}.language", "must be an RFC 5646 language tag")
+    if "language" in value:
+        language = value["language"]
+        if type(language) is not str or (language not in _valid_languages and not _LANGUAGE.match(language)):
+            _fail(f"{path}.language", "must be an RFC 5646 language tag")
     if "statement" in value:
         _check_statement_ref(value["statement"], f"{path}.statement")
     if "extensions" in value:
@@ -438,6 +494,8 @@ def _check_context(value, path, object_type):
             if type(items) is not list:
                 _fail(f"{where}.{key}", "must be an array of Activities")
             for index, item in enumerate(items):
+                if type(item) is dict and len(item) == 1 and _known_iri(item.get("id")):
+                    continue  # {"id": <a known IRI>}: the usual context activity, valid as it is.
                 check_activity(item, f"{where}.{key}[{index}]")
 
 
@@ -465,7 +523,7 @@ def _check_attachments(value, path):
             _irl(attachment["fileUrl"], f"{where}.fileUrl")
 
 
-def _check_body(value, path, *, in_substatement):
+def _check_body(value, path, *, in_substatement) -> datetime | None:
     for key in ("actor", "verb", "object"):
         if key not in value:
             _fail(f"{path}.{key}", "is required")
@@ -476,10 +534,12 @@ def _check_body(value, path, *, in_substatement):
         _check_result(value["result"], f"{path}.result")
     if "context" in value:
         _check_context(value["context"], f"{path}.context", object_type)
+    timestamp = None
     if "timestamp" in value:
-        check_timestamp(value["timestamp"], f"{path}.timestamp")
+        timestamp = check_timestamp(value["timestamp"], f"{path}.timestamp")
     if "attachments" in value:
         _check_attachments(value["attachments"], f"{path}.attachments")
+    return timestamp
 
 
 def validate_statement(statement, path: str = "statement") -> dict:
@@ -492,10 +552,23 @@ def validate_statement(statement, path: str = "statement") -> dict:
     Raises:
         ValidationError: naming the field path and the rule broken.
     """
-    _object(statement, path, STATEMENT_KEYS)
+    check_statement(statement, path)
+    return statement
+
+
+def check_statement(statement, path: str = "statement") -> datetime | None:
+    """:func:`validate_statement`, returning the statement's ``timestamp`` parsed (None when it has none).
+
+    Raises:
+        ValidationError: naming the field path and the rule broken.
+    """
+    if type(statement) is not dict or not STATEMENT_KEYS.issuperset(statement):
+        _object(statement, path, STATEMENT_KEYS)
     if "id" in statement:
-        check_uuid(statement["id"], f"{path}.id")
-    _check_body(statement, path, in_substatement=False)
+        statement_id = statement["id"]
+        if type(statement_id) is not str or not _RFC4122.match(statement_id):
+            check_uuid(statement_id, f"{path}.id")
+    timestamp = _check_body(statement, path, in_substatement=False)
     if "stored" in statement:
         check_timestamp(statement["stored"], f"{path}.stored")
     if "version" in statement:
@@ -516,7 +589,7 @@ def validate_statement(statement, path: str = "statement") -> dict:
         target = statement["object"]
         if target.get("objectType") != "StatementRef":
             _fail(f"{path}.object", "a voiding statement's object must be a StatementRef")
-    return statement
+    return timestamp
 
 
 def validate_statements(statements) -> list[dict]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from lms.analytics import services, tasks
+from lms.analytics import receivers, services, tasks
 from lms.models import CollectivitySnapshot, PendingRun, Statement
 from lms.xapi import vocabulary as v
 from lms.xapi.storage import get_store
@@ -174,3 +174,14 @@ def test_beat_runs_the_incremental_aggregation_and_the_nightly_rebuild():
         "'lms.analytics.tasks.aggregate_statements'" in tasks
         and "'lms.analytics.tasks.full_rebuild'" in tasks
     )
+
+
+def test_a_process_that_found_a_run_pending_does_not_ask_again_within_a_second(
+    monkeypatch, django_assert_num_queries
+):
+    PendingRun.objects.create(key=services.LEVELS_PIPELINE, requested_at=timezone.now())
+    monkeypatch.setattr(receivers, "_pending_seen", float("-inf"))
+    monkeypatch.setitem(tasks.aggregate_statements.app.conf, "task_always_eager", False)
+    receivers._enqueue()
+    with django_assert_num_queries(0):
+        receivers._enqueue()

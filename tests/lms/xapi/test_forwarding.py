@@ -133,3 +133,15 @@ def test_a_collectivity_target_receives_only_its_statements(target_lrs, commune,
     _store(2, other_commune)
     forwarding.forward_pending(target.pk)
     assert target_lrs.ids == mine
+
+
+def test_a_new_target_is_seen_at_once_by_the_process_that_saved_it():
+    forwarding.cached_active_target_ids()
+    new = ForwardingTarget.objects.create(name="New", endpoint="http://lrs.example/xapi/")
+    assert new.pk in forwarding.cached_active_target_ids()
+
+
+def test_the_active_targets_are_asked_once_within_the_cache_delay(target, django_assert_num_queries):
+    forwarding.cached_active_target_ids()
+    with django_assert_num_queries(0):
+        forwarding.cached_active_target_ids()

@@ -302,3 +302,18 @@ def test_deleting_a_collectivity_keeps_its_statements_without_attribution(commun
     commune_api.post("statements", sent)
     commune.delete()
     assert Statement.objects.get(statement_id=sent["id"]).collectivity_id is None
+
+
+def test_backslashes_tabs_and_newlines_are_stored_as_sent(api):
+    name = "a\\b\tc\nd\re \\N"
+    body = statement(
+        actor={"name": name, "account": {"homePage": "http://testserver", "name": name}},
+        object={"id": "http://testserver/activities/x\\y", "definition": {"name": {"fr-FR": name}}},
+    )
+    api.post("statements", body)
+    row = Statement.objects.get(statement_id=body["id"])
+    assert (row.actor_name, row.object_id, row.data["object"]["definition"]["name"]["fr-FR"]) == (
+        name,
+        "http://testserver/activities/x\\y",
+        name,
+    )

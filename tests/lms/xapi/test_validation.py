@@ -4,6 +4,7 @@ import copy
 
 import pytest
 
+from lms.xapi import validation
 from lms.xapi.errors import ValidationError
 from lms.xapi.validation import validate_statement, validate_statements
 
@@ -176,3 +177,26 @@ def test_an_authority_group_must_have_two_agents():
     statement["authority"] = {"objectType": "Group", "member": [{"account": ACCOUNT}]}
     with pytest.raises(ValidationError, match="exactly two"):
         validate_statement(statement)
+
+
+def test_a_long_iri_is_checked_but_not_remembered():
+    long_iri = "http://example.fr/" + "a" * 1000
+    validate_statement(
+        {
+            "actor": {"mbox": "mailto:a@example.fr"},
+            "verb": {"id": long_iri},
+            "object": {"id": "http://example.fr/activity"},
+        }
+    )
+    assert long_iri not in validation._valid_iris
+
+
+def test_a_remembered_iri_does_not_let_another_value_through():
+    statement = {
+        "actor": {"mbox": "mailto:a@example.fr"},
+        "verb": {"id": "http://example.fr/verb"},
+        "object": {"id": "http://example.fr/activity"},
+    }
+    validate_statement(statement)
+    with pytest.raises(ValidationError, match=r"statement\.verb\.id"):
+        validate_statement({**statement, "verb": {"id": "not an iri"}})
