@@ -81,7 +81,24 @@ def frameworks(db):
 
 @pytest.fixture
 def catalogue(frameworks):
+    _wagtail_root()
     return build_catalogue(CONTENT)
+
+
+def _wagtail_root():
+    """Wagtail's root page and default locale, as its migrations create them.
+
+    A transactional test (``transaction=True``) empties every table when it ends, these rows included; a later
+    test building pages then finds no root. Recreated only when missing.
+    """
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page
+
+    if Page.objects.exists():
+        return
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    Page.add_root(instance=Page(title="Root", slug="root"))
 
 
 @pytest.fixture
