@@ -331,8 +331,16 @@ def _export_notes(context) -> list[str]:
     notes = []
     if context["whole_collectivity"]:
         notes.append(_("This page is not broken down by service: it shows the whole collectivity."))
-    computed = date_format(timezone.localtime(context["snapshot"]["computed_at"]), "DATETIME_FORMAT")
-    notes.append(_("Figures computed on %(date)s.") % {"date": computed})
+    if context["snapshot"] is not None:
+        computed = date_format(timezone.localtime(context["snapshot"]["computed_at"]), "DATETIME_FORMAT")
+        notes.append(_("Figures computed on %(date)s.") % {"date": computed})
+    else:
+        notes.append(
+            _(
+                "The figures of this collectivity have not been computed yet. They will appear after the "
+                "next aggregation run."
+            )
+        )
     notes.append(
         _("Groups of fewer than %(minimum)s people are hidden (“< %(minimum)s”).") % {"minimum": minimum}
     )

@@ -302,3 +302,22 @@ def test_export_of_the_whole_collectivity_has_no_service_note(hr, setup):
     text = response.content.decode("utf-8-sig")
     assert _fr_text("This page is not broken down by service: it shows the whole collectivity.") not in text
     assert "Les groupes de moins de 5 personnes sont masqués" in text
+
+
+def test_export_before_any_snapshot_says_the_figures_are_not_computed_yet(client, settings):
+    from lms.models import Collectivity
+    from tests.conftest import make_user
+
+    fresh = Collectivity.objects.create(name="Nouvelle commune", slug="nouvelle", kind="commune")
+    manager = make_user("rh.nouvelle", fresh, Membership.Role.HR_MANAGER)
+    client.force_login(manager)
+    response = client.get(_url("overview"), {"export": "csv"})
+    text = response.content.decode("utf-8-sig")
+    assert response.status_code == 200
+    assert (
+        _fr_text(
+            "The figures of this collectivity have not been computed yet. They will appear after the "
+            "next aggregation run."
+        )
+        in text
+    )
