@@ -37,6 +37,7 @@ from lms.models import (
     CompetenceEvidence,
     ErasedMember,
     EvidenceKind,
+    Learner,
     LearnerCompetenceLevel,
     LearnerLevelHistory,
     Membership,
@@ -1170,12 +1171,16 @@ def _unpacked_activity(rows: list, actors: list[str], courses: list[str]) -> pd.
     )
 
 
-_HISTORY_MONTHS_SQL = """
-SELECT h.actor_name, h.competence_id, max(h.level),
-       extract(epoch FROM greatest(date_trunc('month', h.reached_at AT TIME ZONE 'UTC'), %(before)s))::bigint
+#: The validated level history read by the national pass, one row per actor: their rows packed as big-endian
+#: ``int8`` keys ``competence_id << 24 | k << 4 | level`` in one ``bytea`` (``k``: 0 before the window, 1..M
+#: the month), as :data:`_ACTIVITY_SQL`; the highest level per (actor, competence, month) is kept in numpy.
+_HISTORY_SQL = """
+SELECT h.actor_name,
+       string_agg(int8send(h.competence_id * 16777216
+                           + width_bucket(h.reached_at, %(bounds)s::timestamptz[]) * 16 + h.level), ''::bytea)
 FROM lms_learnerlevelhistory h
 WHERE h.kind = %(kind)s AND h.reached_at < %(end)s
-GROUP BY 1, 2, 4
+GROUP BY 1
 """
 
 
@@ -1191,13 +1196,20 @@ def national_level_history(months) -> pd.DataFrame:
     """
     start, end = _window(months)
     if connection.vendor == "postgresql":
-        history = _copy_frame(
-            _HISTORY_MONTHS_SQL,
-            {"kind": EvidenceKind.VALIDATED.value, "before": (months[0] - 1).to_timestamp(), "end": end},
-            ["actor_name", "competence_id", "level", "reached_at"],
-            {"actor_name": "category", "competence_id": "int64", "level": "int8", "reached_at": "int64"},
-        )
-        history["reached_at"] = pd.to_datetime(history["reached_at"], unit="s", utc=True)
+        params = {
+            "kind": EvidenceKind.VALIDATED.value,
+            "bounds": [month.to_timestamp().tz_localize("UTC") for month in months],
+            "end": end,
+        }
+        groups = Learner.objects.count() + ErasedMember.objects.count()
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            _local_settings(cursor, _activity_settings(groups)),
+        ):
+            cursor.execute(_HISTORY_SQL, params)
+            rows = cursor.fetchall()
+        history = _unpacked_history(rows, months)
     else:
         history = _frame(
             LearnerLevelHistory.objects.filter(kind=EvidenceKind.VALIDATED, reached_at__lt=end),
@@ -1205,6 +1217,30 @@ def national_level_history(months) -> pd.DataFrame:
         )
     # Levels follow the competence version/crosswalk mappings, as in collectivity_inputs.
     return carry_over(history, mapping_closure())
+
+
+def _unpacked_history(rows: list, months) -> pd.DataFrame:
+    """The frame of :func:`national_level_history` from the rows of :data:`_HISTORY_SQL`."""
+    names = [name for name, _ in rows]
+    counts = np.fromiter((len(block) // 8 for _, block in rows), dtype=np.int64, count=len(rows))
+    keys = np.frombuffer(b"".join(block for _, block in rows), dtype=">i8").astype(np.int64)
+    actor = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+    # Per (actor, competence, month) the highest level: sorted by actor then key, the last of each run.
+    order = np.lexsort((keys, actor))
+    actor, keys = actor[order], keys[order]
+    last = np.ones(len(keys), dtype=bool)
+    last[:-1] = (actor[1:] != actor[:-1]) | (keys[1:] >> 4 != keys[:-1] >> 4)
+    actor, keys = actor[last], keys[last]
+    starts = [(months[0] - 1).to_timestamp(), *(month.to_timestamp() for month in months)]
+    seconds = np.array([int(start.timestamp()) for start in starts], dtype=np.int64)
+    return pd.DataFrame(
+        {
+            "actor_name": pd.Categorical.from_codes(actor, categories=names),
+            "competence_id": keys >> 24,
+            "level": (keys & 15).astype(np.int8),
+            "reached_at": pd.to_datetime(seconds[(keys >> 4) & 0xFFFFF], unit="s", utc=True),
+        }
+    )
 
 
 def _national_declared() -> pd.DataFrame:
