@@ -346,24 +346,29 @@ def compute_all(inputs: NationalInputs) -> dict[int, dict]:
     public_sizes = np.bincount(public.astype(np.int64), minlength=n_groups)
     funnels = _funnels(activity, activity_pair, a_pair, a_group, n_groups)
 
+    # Python lists for all groups at once (one conversion each instead of 2,800).
+    active, completions, completers = (monthly[:, :, i].tolist() for i in range(3))
+    hours = figures.hours_from_units(monthly[:, :, 3])
+    progressed_monthly, progressed_periods = progress[:, :n_months].tolist(), progress[:, n_months:].tolist()
+    group_sizes = np.where(groups["population"].to_numpy() == "public", public_sizes, sizes).tolist()
     results: dict[int, dict] = {}
     for collectivity, frame in groups.groupby("collectivity_id", sort=False):
         data_groups = {}
         job_profiles = sorted({int(j) for j in frame["job_profile"] if j != NO_ID})
         services = sorted({int(s) for s in frame["service"] if s != NO_ID})
-        for g, population, job_profile, key in zip(
-            frame.index, frame["population"], frame["job_profile"], frame["key"], strict=True
+        for g, job_profile, key in zip(
+            frame.index.tolist(), frame["job_profile"].tolist(), frame["key"].tolist(), strict=True
         ):
             group = {
-                "size": int(public_sizes[g] if population == "public" else sizes[g]),
+                "size": group_sizes[g],
                 "monthly": {
-                    "active": monthly[g, :, 0].tolist(),
-                    "completions": monthly[g, :, 1].tolist(),
-                    "completers": monthly[g, :, 2].tolist(),
-                    "hours": figures.hours_from_units(monthly[g, :, 3]),
-                    "progressed": progress[g, :n_months].tolist(),
+                    "active": active[g],
+                    "completions": completions[g],
+                    "completers": completers[g],
+                    "hours": hours[g],
+                    "progressed": progressed_monthly[g],
                 },
-                "progressed": {str(p): int(progress[g, n_months + i]) for i, p in enumerate(PERIODS)},
+                "progressed": {str(p): progressed_periods[g][i] for i, p in enumerate(PERIODS)},
                 # The large arrays stay numpy arrays: see the module docstring.
                 "levels": levels[g],
                 "mean": means[g],
