@@ -1201,15 +1201,7 @@ def national_level_history(months) -> pd.DataFrame:
             "bounds": [month.to_timestamp().tz_localize("UTC") for month in months],
             "end": end,
         }
-        groups = Learner.objects.count() + ErasedMember.objects.count()
-        with (
-            transaction.atomic(),
-            connection.cursor() as cursor,
-            _local_settings(cursor, _activity_settings(groups)),
-        ):
-            cursor.execute(_HISTORY_SQL, params)
-            rows = cursor.fetchall()
-        history = _unpacked_history(rows, months)
+        history = _unpacked_history(*_packed_rows(_HISTORY_SQL, params), months)
     else:
         history = _frame(
             LearnerLevelHistory.objects.filter(kind=EvidenceKind.VALIDATED, reached_at__lt=end),
@@ -1219,12 +1211,9 @@ def national_level_history(months) -> pd.DataFrame:
     return carry_over(history, mapping_closure())
 
 
-def _unpacked_history(rows: list, months) -> pd.DataFrame:
+def _unpacked_history(actors: pd.Categorical, keys: np.ndarray, months) -> pd.DataFrame:
     """The frame of :func:`national_level_history` from the rows of :data:`_HISTORY_SQL`."""
-    names = [name for name, _ in rows]
-    counts = np.fromiter((len(block) // 8 for _, block in rows), dtype=np.int64, count=len(rows))
-    keys = np.frombuffer(b"".join(block for _, block in rows), dtype=">i8").astype(np.int64)
-    actor = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+    actor = actors.codes.astype(np.int64)
     # Per (actor, competence, month) the highest level: sorted by actor then key, the last of each run.
     order = np.lexsort((keys, actor))
     actor, keys = actor[order], keys[order]
@@ -1235,7 +1224,7 @@ def _unpacked_history(rows: list, months) -> pd.DataFrame:
     seconds = np.array([int(start.timestamp()) for start in starts], dtype=np.int64)
     return pd.DataFrame(
         {
-            "actor_name": pd.Categorical.from_codes(actor, categories=names),
+            "actor_name": pd.Categorical.from_codes(actor, dtype=actors.dtype),
             "competence_id": keys >> 24,
             "level": (keys & 15).astype(np.int8),
             "reached_at": pd.to_datetime(seconds[(keys >> 4) & 0xFFFFF], unit="s", utc=True),
@@ -1243,16 +1232,40 @@ def _unpacked_history(rows: list, months) -> pd.DataFrame:
     )
 
 
+#: The current declared levels, one row per actor: ``competence_id << 4 | level`` keys (as _HISTORY_SQL).
+_DECLARED_SQL = """
+SELECT actor_name, string_agg(int8send(competence_id * 16 + level), ''::bytea)
+FROM lms_learnercompetencelevel
+WHERE kind = %(kind)s
+GROUP BY 1
+"""
+
+
 def _national_declared() -> pd.DataFrame:
     queryset = LearnerCompetenceLevel.objects.filter(kind=EvidenceKind.DECLARED)
     if connection.vendor != "postgresql":
         return _frame(queryset, ["actor_name", "competence_id", "level"])
-    return _copy_frame(
-        "SELECT actor_name, competence_id, level FROM lms_learnercompetencelevel WHERE kind = %(kind)s",
-        {"kind": EvidenceKind.DECLARED.value},
-        ["actor_name", "competence_id", "level"],
-        {"actor_name": "category", "competence_id": "int64", "level": "int8"},
+    actors, keys = _packed_rows(_DECLARED_SQL, {"kind": EvidenceKind.DECLARED.value})
+    return pd.DataFrame(
+        {"actor_name": actors, "competence_id": keys >> 4, "level": (keys & 15).astype(np.int8)}
     )
+
+
+def _packed_rows(sql: str, params: dict) -> tuple[pd.Categorical, np.ndarray]:
+    """Run ``sql`` (``actor_name``, ``int8`` keys packed in a ``bytea``): the actor and key of each row."""
+    groups = Learner.objects.count() + ErasedMember.objects.count()
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        _local_settings(cursor, _activity_settings(groups)),
+    ):
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    names = [name for name, _ in rows]
+    counts = np.fromiter((len(block) // 8 for _, block in rows), dtype=np.int64, count=len(rows))
+    keys = np.frombuffer(b"".join(block for _, block in rows), dtype=">i8").astype(np.int64)
+    codes = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+    return pd.Categorical.from_codes(codes, categories=names), keys
 
 
 def _write_snapshots(results: dict[int, dict], watermark: int) -> dict:
