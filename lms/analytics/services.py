@@ -25,7 +25,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from competences.models import Competence
@@ -108,20 +108,19 @@ def safe_upper_bound(watermark: int, *, now=None) -> int:
     if top is None:
         return watermark
     now = now or timezone.now()
-    recent = sorted(
+    # The recent rows that follow a hole, found by the database: a bulk import stored within the lag makes
+    # every row recent (10⁶ seqs and dates in Python took 35 s and 780 MB in the benchmark's first build).
+    after_holes = (
         Statement.objects.filter(
-            seq__gt=watermark, stored__gte=now - timedelta(seconds=lms_settings.AGGREGATION_SAFETY_LAG)
-        ).values_list("seq", flat=True)
+            seq__gt=watermark + 1, stored__gte=now - timedelta(seconds=lms_settings.AGGREGATION_SAFETY_LAG)
+        )
+        .filter(~Exists(Statement.objects.filter(seq=OuterRef("seq") - 1)))
+        .order_by("seq")
+        .values_list("seq", "stored")
     )
-    if not recent:
-        return top
-    before = {seq - 1 for seq in recent if seq - 1 > watermark}
-    present = set(recent) | set(Statement.objects.filter(seq__in=before).values_list("seq", flat=True))
-    stored = dict(Statement.objects.filter(seq__in=recent).values_list("seq", "stored"))
-    for seq in recent:
-        hole = seq - 1
-        if hole > watermark and hole not in present and _hole_may_fill(stored[seq]):
-            return max(watermark, hole - 1)
+    for seq, stored in after_holes.iterator():
+        if _hole_may_fill(stored):
+            return max(watermark, seq - 2)  # below the hole
     return top
 
 
