@@ -950,10 +950,17 @@ def rebuild_all_snapshots(*, now=None, collectivity_ids=None) -> dict:
 def national_inputs(*, upper: int, now=None, collectivity_ids=None) -> "national.NationalInputs":
     """Read what the figures of every collectivity need: members, activity, level history, declared levels.
 
-    On PostgreSQL the large frames come through ``COPY … TO STDOUT`` with only the columns needed, the month
-    and stage computed by the database. ``collectivity_ids``: only those collectivities (``None``: all).
+    On PostgreSQL the large frames come packed one row per actor (see :data:`_ACTIVITY_SQL`), the month and
+    stage computed by the database. ``collectivity_ids``: only those collectivities (``None``: all). The time
+    of each read is logged (debug).
     """
     from competences.models import JobProfileTarget
+
+    timings, clock = {}, time.perf_counter()
+
+    def lap(name):
+        nonlocal clock
+        timings[name], clock = time.perf_counter() - clock, time.perf_counter()
 
     months = snapshot_months(now)
     collectivities = Collectivity.objects.order_by("pk")
@@ -964,23 +971,33 @@ def national_inputs(*, upper: int, now=None, collectivity_ids=None) -> "national
     if collectivity_ids is not None:
         members = members[members["collectivity_id"].isin(collectivities)].reset_index(drop=True)
     courses = _course_hours()
-    return national.NationalInputs(
+    lap("members and catalogue")
+    activity = _national_activity(
+        upper,
+        months,
+        None if collectivity_ids is None else collectivities,
+        actors=members["actor_name"].drop_duplicates().tolist(),
+        courses=courses["course"].drop_duplicates().tolist(),
+    )
+    lap("activity")
+    history = national_level_history(months)
+    lap("history")
+    declared = _national_declared()
+    lap("declared")
+    inputs = national.NationalInputs(
         months=months,
         collectivities=collectivities,
         members=members,
-        activity=_national_activity(
-            upper,
-            months,
-            None if collectivity_ids is None else collectivities,
-            actors=members["actor_name"].drop_duplicates().tolist(),
-            courses=courses["course"].drop_duplicates().tolist(),
-        ),
-        history=national_level_history(months),
-        declared=_national_declared(),
+        activity=activity,
+        history=history,
+        declared=declared,
         competences=_competences_frame(),
         courses=courses,
         targets=_frame(JobProfileTarget.objects.all(), ["job_profile_id", "competence_id", "level"]),
     )
+    lap("others")
+    logger.debug("National pass read: %s.", ", ".join(f"{k} {t:.2f} s" for k, t in timings.items()))
+    return inputs
 
 
 def _window(months) -> tuple:
