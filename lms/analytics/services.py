@@ -109,7 +109,7 @@ def safe_upper_bound(watermark: int, *, now=None) -> int:
         return watermark
     now = now or timezone.now()
     # The recent rows that follow a hole, found by the database: a bulk import stored within the lag makes
-    # every row recent (10⁶ seqs and dates in Python took 35 s and 780 MB in the benchmark's first build).
+    # every row recent (10⁶ seqs and dates in Python took 30–49 s and 780 MB in the benchmark's first build).
     after_holes = (
         Statement.objects.filter(
             seq__gt=watermark + 1, stored__gte=now - timedelta(seconds=lms_settings.AGGREGATION_SAFETY_LAG)
@@ -118,7 +118,7 @@ def safe_upper_bound(watermark: int, *, now=None) -> int:
         .order_by("seq")
         .values_list("seq", "stored")
     )
-    for seq, stored in after_holes.iterator():
+    for seq, stored in after_holes:
         if _hole_may_fill(stored):
             return max(watermark, seq - 2)  # below the hole
     return top
