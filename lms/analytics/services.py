@@ -19,6 +19,7 @@ import json
 import logging
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 
 import numpy as np
@@ -36,6 +37,7 @@ from lms.models import (
     CompetenceEvidence,
     ErasedMember,
     EvidenceKind,
+    Learner,
     LearnerCompetenceLevel,
     LearnerLevelHistory,
     Membership,
@@ -106,8 +108,9 @@ def safe_upper_bound(watermark: int, *, now=None) -> int:
     if top is None:
         return watermark
     now = now or timezone.now()
-    # The recent rows that follow a hole (their predecessor in the sequence is missing), in the database:
-    # a burst of ingestion makes every row of the window recent, and there are few holes.
+    # The recent rows that follow a hole (their predecessor in the sequence is missing), found by the
+    # database: a burst of ingestion or a bulk import stored within the lag makes every row recent (10⁶ seqs
+    # and dates in Python took 30–49 s and 780 MB in the benchmark's first build), and there are few holes.
     after_holes = (
         Statement.objects.filter(
             seq__gt=watermark + 1, stored__gte=now - timedelta(seconds=lms_settings.AGGREGATION_SAFETY_LAG)
@@ -118,7 +121,7 @@ def safe_upper_bound(watermark: int, *, now=None) -> int:
     )
     for seq, stored in after_holes:
         if _hole_may_fill(stored):
-            return max(watermark, seq - 2)
+            return max(watermark, seq - 2)  # below the hole
     return top
 
 
@@ -986,10 +989,17 @@ def rebuild_all_snapshots(*, now=None, collectivity_ids=None) -> dict:
 def national_inputs(*, upper: int, now=None, collectivity_ids=None) -> "national.NationalInputs":
     """Read what the figures of every collectivity need: members, activity, level history, declared levels.
 
-    On PostgreSQL the large frames come through ``COPY … TO STDOUT`` with only the columns needed, the month
-    and stage computed by the database. ``collectivity_ids``: only those collectivities (``None``: all).
+    On PostgreSQL the large frames come packed one row per actor (see :data:`_ACTIVITY_SQL`), the month and
+    stage computed by the database. ``collectivity_ids``: only those collectivities (``None``: all). The time
+    of each read is logged (debug).
     """
     from competences.models import JobProfileTarget
+
+    timings, clock = {}, time.perf_counter()
+
+    def lap(name):
+        nonlocal clock
+        timings[name], clock = time.perf_counter() - clock, time.perf_counter()
 
     months = snapshot_months(now)
     collectivities = Collectivity.objects.order_by("pk")
@@ -1000,23 +1010,37 @@ def national_inputs(*, upper: int, now=None, collectivity_ids=None) -> "national
     if collectivity_ids is not None:
         members = members[members["collectivity_id"].isin(collectivities)].reset_index(drop=True)
     courses = _course_hours()
-    return national.NationalInputs(
+    lap("members and catalogue")
+    # A restriction to most collectivities is read as no restriction (compute_all keeps only theirs): the
+    # planner would otherwise walk the collectivity index over the whole store (3.3–4.1 s against 1.5–2 s
+    # for the 200 collectivities of the benchmark, under load).
+    restricted = collectivity_ids is not None and 2 * len(collectivities) <= Collectivity.objects.count()
+    activity = _national_activity(
+        upper,
+        months,
+        collectivities if restricted else None,
+        actors=members["actor_name"].drop_duplicates().tolist(),
+        courses=courses["course"].drop_duplicates().tolist(),
+    )
+    lap("activity")
+    history = national_level_history(months)
+    lap("history")
+    declared = _national_declared()
+    lap("declared")
+    inputs = national.NationalInputs(
         months=months,
         collectivities=collectivities,
         members=members,
-        activity=_national_activity(
-            upper,
-            months,
-            None if collectivity_ids is None else collectivities,
-            actors=members["actor_name"].drop_duplicates().tolist(),
-            courses=courses["course"].drop_duplicates().tolist(),
-        ),
-        history=national_level_history(months),
-        declared=_national_declared(),
+        activity=activity,
+        history=history,
+        declared=declared,
         competences=_competences_frame(),
         courses=courses,
         targets=_frame(JobProfileTarget.objects.all(), ["job_profile_id", "competence_id", "level"]),
     )
+    lap("others")
+    logger.debug("National pass read: %s.", ", ".join(f"{k} {t:.2f} s" for k, t in timings.items()))
+    return inputs
 
 
 def _window(months) -> tuple:
@@ -1042,73 +1066,74 @@ def _copy_frame(sql: str, params: dict, columns: list[str], dtypes: dict) -> pd.
     )
 
 
+#: The activity attributed to a collectivity in the window, one row per (collectivity, actor): the actor's
+#: statements packed as big-endian ``int8`` keys ``course << 32 | m << 2 | stage`` in one ``bytea``
+#: (``course``: 0 none, 1 not in the catalogue — its text is then the next element of the row's array —,
+#: 2 + its position in the catalogue), read with ``numpy.frombuffer``. Grouping by actor instead of looking
+#: the actor up per row (a 20,000-key ``jsonb`` map cost as much as the scan), 8 bytes per statement instead
+#: of a CSV line, the month by ``width_bucket`` over the month starts instead of ``extract``; the scan runs
+#: in parallel workers, the grouping in the leader (``string_agg`` has no parallel form before PostgreSQL
+#: 16). ``OFFSET 0`` keeps the course (read from the JSON for experienced/passed) computed once per row.
 _ACTIVITY_SQL = """
-SELECT s.collectivity_id, s.actor_name,
-       (extract(year FROM s.timestamp AT TIME ZONE 'UTC')::int - 1970) * 12
-         + extract(month FROM s.timestamp AT TIME ZONE 'UTC')::int - %(first)s AS m,
-       CASE s.verb WHEN %(registered)s THEN 0 WHEN %(experienced)s THEN 1 WHEN %(passed)s THEN 2 ELSE 3 END,
-       CASE WHEN s.verb IN (%(registered)s, %(completed)s) THEN s.object_id
-            ELSE s.data #>> '{context,contextActivities,grouping,0,id}' END
-FROM lms_statement s
-WHERE s.collectivity_id IS NOT NULL AND s.seq <= %(upper)s AND NOT s.voided
-  AND s.timestamp >= %(start)s AND s.timestamp < %(end)s
-  AND s.verb IN (%(registered)s, %(experienced)s, %(passed)s, %(completed)s)
+SELECT y.collectivity_id, y.actor_name,
+       string_agg(int8send((CASE WHEN y.course IS NULL THEN 0 WHEN y.c IS NULL THEN 1 ELSE y.c + 2 END)::int8
+                           * 4294967296 + y.m * 4 + y.stage), ''::bytea),
+       array_agg(y.course) FILTER (WHERE y.c IS NULL AND y.course IS NOT NULL)
+FROM (SELECT x.*, (%(courses)s::jsonb ->> x.course)::int AS c
+      FROM (SELECT s.collectivity_id, s.actor_name,
+                   width_bucket(s.timestamp, %(bounds)s::timestamptz[]) + 1 AS m,
+                   CASE s.verb WHEN %(registered)s THEN 0 WHEN %(experienced)s THEN 1 WHEN %(passed)s THEN 2
+                               ELSE 3 END AS stage,
+                   CASE WHEN s.verb IN (%(registered)s, %(completed)s) THEN s.object_id
+                        ELSE s.data #>> '{context,contextActivities,grouping,0,id}' END AS course
+            FROM lms_statement s
+            WHERE s.collectivity_id IS NOT NULL AND s.seq <= %(upper)s AND NOT s.voided
+              AND s.timestamp >= %(start)s AND s.timestamp < %(end)s
+              AND s.verb IN (%(registered)s, %(experienced)s, %(passed)s, %(completed)s)
+              {restriction}
+            OFFSET 0) AS x) AS y
+GROUP BY 1, 2
 """
 _ACTIVITY_COLUMNS = ["collectivity_id", "actor_name", "m", "stage", "course"]
-
-#: The activity of :data:`_ACTIVITY_SQL` with the actors and courses as numbers: the position of the actor
-#: among the members and of the course in the catalogue, looked up in ``jsonb`` maps ``{text: position}``
-#: (a join on unnested arrays hashed the statements and spilled to disk), -1 with the text when it is not
-#: there (people from outside, courses of other platforms): ~5× fewer bytes to ship and parse. The rows
-#: come as CSV lines joined per collectivity: ``COPY`` sends one message per row, and reading 10⁶ messages
-#: costs seconds of Python in the driver. ``OFFSET 0`` keeps the subquery apart (each map looked up once).
-_CODED_ACTIVITY_SQL = """
-SELECT string_agg(concat_ws(',', collectivity_id, coalesce(a, -1),
-                            CASE WHEN a IS NULL THEN '"' || replace(actor_name, '"', '""') || '"' ELSE '' END,
-                            m, stage, coalesce(c, -1),
-                            CASE WHEN c IS NULL THEN '"' || replace(course, '"', '""') || '"' ELSE '' END),
-                  E'\\n')
-FROM (SELECT x.*, (%(actors)s::jsonb ->> x.actor_name)::int AS a, (%(courses)s::jsonb ->> x.course)::int AS c
-      FROM ({activity}) AS x (collectivity_id, actor_name, m, stage, course) OFFSET 0) AS y
-GROUP BY collectivity_id
-"""
+#: Planner settings for :data:`_ACTIVITY_SQL`, for that query only: a parallel scan (the rows sent to the
+#: leader are narrow), and a hash aggregate over the actors. The planner counts 8 kB per ``string_agg``
+#: group (the real state is the actor's ~50 keys): it would sort the million rows instead, and the hash
+#: would spill to disk after ``hash_mem`` / 16 kB groups; ``work_mem`` is sized from the number of actors
+#: (see :func:`_activity_settings`) while the table really takes ~2.5 kB per actor.
+_ACTIVITY_SETTINGS = {"parallel_tuple_cost": "0.01", "enable_sort": "off"}
 
 
-def _fetch_csv_frame(sql: str, params: dict, columns: list[str], dtypes: dict) -> pd.DataFrame:
-    """Run ``sql``, whose rows are blocks of CSV lines, and parse them with pandas' C reader."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        text = "\n".join(block for (block,) in cursor.fetchall())
-    if not text:
-        return pd.DataFrame({column: pd.Series(dtype=dtypes.get(column, object)) for column in columns})
-    return pd.read_csv(
-        io.StringIO(text), names=columns, dtype=dtypes, header=None, keep_default_na=False, na_values=[""]
-    )
+def _activity_settings(actors: int) -> dict[str, str]:
+    return {**_ACTIVITY_SETTINGS, "work_mem": f"{max(64, (actors * 16) // 1024 + 1)}MB"}
 
 
-def _decoded(codes: pd.Series, others: pd.Series, names: list[str]) -> pd.Categorical:
-    """Categorical values from positions in ``names`` (``codes``), or the text of ``others`` where -1."""
-    codes = codes.to_numpy(dtype=np.int64).copy()
-    outside = (codes < 0) & others.notna().to_numpy()
-    extra_codes, extra = pd.factorize(others[outside].astype(str))
-    codes[outside] = len(names) + extra_codes
-    return pd.Categorical.from_codes(codes, categories=[*names, *extra])
+@contextmanager
+def _local_settings(cursor, settings: dict[str, str]):
+    """Set PostgreSQL settings for the statements run inside, then put the previous values back."""
+    previous = {}
+    for name, value in settings.items():
+        cursor.execute("SELECT current_setting(%s)", [name])
+        previous[name] = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 def _national_activity(upper: int, months, collectivities=None, *, actors=(), courses=()) -> pd.DataFrame:
     """The activity attributed to a collectivity in the window: see :class:`national.NationalInputs`.
 
-    ``collectivities``: only the activity attributed to those (``None``: to any). On PostgreSQL the actors and
-    courses travel as positions in ``actors`` (distinct) and ``courses`` (distinct), the others as text.
+    ``collectivities``: only the activity attributed to those (``None``: to any). ``actors`` (distinct) and
+    ``courses`` (distinct) come first among the categories of ``actor_name`` and ``course``.
     """
     start, end = _window(months)
     if connection.vendor == "postgresql":
-        sql = _ACTIVITY_SQL
-        if collectivities is not None:
-            sql += "  AND s.collectivity_id = ANY(%(collectivities)s)\n"
+        restriction = "AND s.collectivity_id = ANY(%(collectivities)s)" if collectivities is not None else ""
         params = {
             "collectivities": collectivities,
-            "first": months[0].ordinal,
+            "bounds": [month.to_timestamp().tz_localize("UTC") for month in months[1:]],
             "upper": upper,
             "start": start,
             "end": end,
@@ -1116,25 +1141,17 @@ def _national_activity(upper: int, months, collectivities=None, *, actors=(), co
             "experienced": v.EXPERIENCED.id,
             "passed": v.PASSED.id,
             "completed": v.COMPLETED.id,
-        }
-        params |= {
-            "actors": json.dumps({name: number for number, name in enumerate(actors)}),
             "courses": json.dumps({name: number for number, name in enumerate(courses)}),
         }
-        columns = ["collectivity_id", "actor", "actor_name", "m", "stage", "course_code", "course"]
-        dtypes = {"collectivity_id": "int64", "actor": "int32", "actor_name": "category", "m": "int16"}
-        dtypes |= {"stage": "int8", "course_code": "int32", "course": "category"}
-        frame = _fetch_csv_frame(_CODED_ACTIVITY_SQL.replace("{activity}", sql), params, columns, dtypes)
-        return pd.DataFrame(
-            {
-                "collectivity_id": frame["collectivity_id"],
-                "actor_name": _decoded(frame["actor"], frame["actor_name"], list(actors)),
-                "m": frame["m"],
-                "stage": frame["stage"],
-                "course": _decoded(frame["course_code"], frame["course"], list(courses)),
-            },
-            columns=_ACTIVITY_COLUMNS,
-        )
+        # A transaction (a savepoint inside the national pass's) bounds the settings, whatever happens.
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            _local_settings(cursor, _activity_settings(len(actors))),
+        ):
+            cursor.execute(_ACTIVITY_SQL.replace("{restriction}", restriction), params)
+            rows = cursor.fetchall()
+        return _unpacked_activity(rows, list(actors), list(courses))
     statements = Statement.objects.all()
     if collectivities is not None:
         statements = statements.filter(collectivity_id__in=collectivities)
@@ -1169,12 +1186,60 @@ def _national_activity(upper: int, months, collectivities=None, *, actors=(), co
     )
 
 
-_HISTORY_MONTHS_SQL = """
-SELECT h.actor_name, h.competence_id, max(h.level),
-       extract(epoch FROM greatest(date_trunc('month', h.reached_at AT TIME ZONE 'UTC'), %(before)s))::bigint
+def _unpacked_activity(rows: list, actors: list[str], courses: list[str]) -> pd.DataFrame:
+    """The frame of :func:`_national_activity` from the rows of :data:`_ACTIVITY_SQL`."""
+    if not rows:
+        return pd.DataFrame(
+            {
+                "collectivity_id": pd.Series(dtype="int64"),
+                "actor_name": pd.Categorical([], categories=actors),
+                "m": pd.Series(dtype="int16"),
+                "stage": pd.Series(dtype="int8"),
+                "course": pd.Categorical([], categories=courses),
+            },
+            columns=_ACTIVITY_COLUMNS,
+        )
+    collectivity_ids, names, packed, others = zip(*rows, strict=True)
+    counts = np.fromiter((len(block) // 8 for block in packed), dtype=np.int64, count=len(packed))
+    keys = np.frombuffer(b"".join(packed), dtype=">i8").astype(np.int64)
+    # Actors: their position among the members, then the others (people from outside) by first appearance.
+    actor_codes = pd.Index(actors).get_indexer(list(names))
+    outside = actor_codes < 0
+    extra_codes, extra_actors = pd.factorize(pd.Index(names)[outside])
+    actor_codes[outside] = len(actors) + extra_codes
+    # Courses: -1 none, their position in the catalogue, or after it the other texts (in row order).
+    course_codes = (keys >> 32) - 2
+    unknown = course_codes == -1
+    extra_courses = pd.Index([], dtype=object)
+    if unknown.any():
+        texts = [text for block in others if block for text in block]
+        codes, extra_courses = pd.factorize(pd.Index(texts))
+        course_codes[unknown] = len(courses) + codes
+    course_codes[course_codes == -2] = -1
+    return pd.DataFrame(
+        {
+            "collectivity_id": np.repeat(np.asarray(collectivity_ids, dtype=np.int64), counts),
+            "actor_name": pd.Categorical.from_codes(
+                np.repeat(actor_codes, counts), categories=[*actors, *extra_actors]
+            ),
+            "m": ((keys >> 2) & 0x3FFFFFFF).astype(np.int16),
+            "stage": (keys & 3).astype(np.int8),
+            "course": pd.Categorical.from_codes(course_codes, categories=[*courses, *extra_courses]),
+        },
+        columns=_ACTIVITY_COLUMNS,
+    )
+
+
+#: The validated level history read by the national pass, one row per actor: their rows packed as big-endian
+#: ``int8`` keys ``competence_id << 24 | k << 4 | level`` in one ``bytea`` (``k``: 0 before the window, 1..M
+#: the month), as :data:`_ACTIVITY_SQL`; the highest level per (actor, competence, month) is kept in numpy.
+_HISTORY_SQL = """
+SELECT h.actor_name,
+       string_agg(int8send(h.competence_id * 16777216
+                           + width_bucket(h.reached_at, %(bounds)s::timestamptz[]) * 16 + h.level), ''::bytea)
 FROM lms_learnerlevelhistory h
 WHERE h.kind = %(kind)s AND h.reached_at < %(end)s
-GROUP BY 1, 2, 4
+GROUP BY 1
 """
 
 
@@ -1190,13 +1255,12 @@ def national_level_history(months) -> pd.DataFrame:
     """
     start, end = _window(months)
     if connection.vendor == "postgresql":
-        history = _copy_frame(
-            _HISTORY_MONTHS_SQL,
-            {"kind": EvidenceKind.VALIDATED.value, "before": (months[0] - 1).to_timestamp(), "end": end},
-            ["actor_name", "competence_id", "level", "reached_at"],
-            {"actor_name": "category", "competence_id": "int64", "level": "int8", "reached_at": "int64"},
-        )
-        history["reached_at"] = pd.to_datetime(history["reached_at"], unit="s", utc=True)
+        params = {
+            "kind": EvidenceKind.VALIDATED.value,
+            "bounds": [month.to_timestamp().tz_localize("UTC") for month in months],
+            "end": end,
+        }
+        history = _unpacked_history(*_packed_rows(_HISTORY_SQL, params), months)
     else:
         history = _frame(
             LearnerLevelHistory.objects.filter(kind=EvidenceKind.VALIDATED, reached_at__lt=end),
@@ -1206,16 +1270,61 @@ def national_level_history(months) -> pd.DataFrame:
     return carry_over(history, mapping_closure())
 
 
+def _unpacked_history(actors: pd.Categorical, keys: np.ndarray, months) -> pd.DataFrame:
+    """The frame of :func:`national_level_history` from the rows of :data:`_HISTORY_SQL`."""
+    actor = actors.codes.astype(np.int64)
+    # Per (actor, competence, month) the highest level: sorted by actor then key, the last of each run.
+    order = np.lexsort((keys, actor))
+    actor, keys = actor[order], keys[order]
+    last = np.ones(len(keys), dtype=bool)
+    last[:-1] = (actor[1:] != actor[:-1]) | (keys[1:] >> 4 != keys[:-1] >> 4)
+    actor, keys = actor[last], keys[last]
+    starts = [(months[0] - 1).to_timestamp(), *(month.to_timestamp() for month in months)]
+    seconds = np.array([int(start.timestamp()) for start in starts], dtype=np.int64)
+    return pd.DataFrame(
+        {
+            "actor_name": pd.Categorical.from_codes(actor, dtype=actors.dtype),
+            "competence_id": keys >> 24,
+            "level": (keys & 15).astype(np.int8),
+            "reached_at": pd.to_datetime(seconds[(keys >> 4) & 0xFFFFF], unit="s", utc=True),
+        }
+    )
+
+
+#: The current declared levels, one row per actor: ``competence_id << 4 | level`` keys (as _HISTORY_SQL).
+_DECLARED_SQL = """
+SELECT actor_name, string_agg(int8send(competence_id * 16 + level), ''::bytea)
+FROM lms_learnercompetencelevel
+WHERE kind = %(kind)s
+GROUP BY 1
+"""
+
+
 def _national_declared() -> pd.DataFrame:
     queryset = LearnerCompetenceLevel.objects.filter(kind=EvidenceKind.DECLARED)
     if connection.vendor != "postgresql":
         return _frame(queryset, ["actor_name", "competence_id", "level"])
-    return _copy_frame(
-        "SELECT actor_name, competence_id, level FROM lms_learnercompetencelevel WHERE kind = %(kind)s",
-        {"kind": EvidenceKind.DECLARED.value},
-        ["actor_name", "competence_id", "level"],
-        {"actor_name": "category", "competence_id": "int64", "level": "int8"},
+    actors, keys = _packed_rows(_DECLARED_SQL, {"kind": EvidenceKind.DECLARED.value})
+    return pd.DataFrame(
+        {"actor_name": actors, "competence_id": keys >> 4, "level": (keys & 15).astype(np.int8)}
     )
+
+
+def _packed_rows(sql: str, params: dict) -> tuple[pd.Categorical, np.ndarray]:
+    """Run ``sql`` (``actor_name``, ``int8`` keys packed in a ``bytea``): the actor and key of each row."""
+    groups = Learner.objects.count() + ErasedMember.objects.count()
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        _local_settings(cursor, _activity_settings(groups)),
+    ):
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    names = [name for name, _ in rows]
+    counts = np.fromiter((len(block) // 8 for _, block in rows), dtype=np.int64, count=len(rows))
+    keys = np.frombuffer(b"".join(block for _, block in rows), dtype=">i8").astype(np.int64)
+    codes = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+    return pd.Categorical.from_codes(codes, categories=names), keys
 
 
 def _write_snapshots(results: dict[int, dict], watermark: int) -> dict:

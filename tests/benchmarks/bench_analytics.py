@@ -265,7 +265,7 @@ import os, sys, time, json, logging, resource
 sys.path.insert(0, os.environ["BENCH_ROOT"])
 import django
 django.setup()
-logging.getLogger("lms.analytics").setLevel(logging.INFO)
+logging.getLogger("lms.analytics").setLevel(logging.DEBUG)  # the national pass logs its reads at debug level
 handler = logging.StreamHandler(sys.stdout)
 handler.setFormatter(logging.Formatter("    %(message)s"))
 logging.getLogger("lms.analytics").addHandler(handler)

@@ -221,3 +221,20 @@ def test_a_national_pass_restricted_to_some_collectivities_gives_them_their_own_
     watermark = services.AggregationState.objects.get(name=services.LEVELS_PIPELINE).watermark
     own = _roundtrip(figures.compute(services.collectivity_inputs(varied.pk, upper=watermark, now=NOW)))
     assert stored == {varied.pk: own}
+
+
+def test_a_national_pass_restricted_to_most_collectivities_gives_only_them_their_own_snapshot(
+    varied, other_commune
+):
+    # Most of the collectivities: the activity is read without restriction, then kept for them only.
+    assert Statement.objects.filter(collectivity=other_commune).exists()
+    ids = list(Collectivity.objects.exclude(pk=other_commune.pk).values_list("pk", flat=True))
+    assert 2 * len(ids) > Collectivity.objects.count()
+    services.rebuild_all_snapshots(now=NOW, collectivity_ids=ids)
+    stored = dict(CollectivitySnapshot.objects.filter(kind="figures").values_list("collectivity_id", "data"))
+    watermark = services.AggregationState.objects.get(name=services.LEVELS_PIPELINE).watermark
+    own = {
+        pk: _roundtrip(figures.compute(services.collectivity_inputs(pk, upper=watermark, now=NOW)))
+        for pk in ids
+    }
+    assert stored == own
