@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from lms.models import Statement
 
-from .agents import ifi_key
+from .agents import actor_key, ifi_key
 from .errors import ValidationError
 from .validation import check_actor, check_timestamp, check_uuid
 
@@ -54,6 +54,16 @@ def agent_param(value: str, name: str = "agent") -> str:
     return key
 
 
+def as_actor(agent: dict, key: str) -> Q:
+    """Statements whose actor is ``agent`` (whose identifier key is ``key``).
+
+    Looked up through the ``actor_name`` index (the actor's account name or other identifier, which the key
+    determines) and checked on the full key: ``agent_ifi`` has no index of its own, each one costing every
+    stored statement.
+    """
+    return Q(actor_name=actor_key(agent)[:255], agent_ifi=key)
+
+
 def _bool(params, name) -> bool:
     value = params.get(name, "false").lower()
     if value not in ("true", "false"):
@@ -91,7 +101,8 @@ def find_statements(params: dict, *, collectivity_id=None, max_limit: int) -> Pa
             matching = matching.filter(related_agents__contains=f"\n{key}\n")
         else:
             matching = matching.filter(
-                Q(agent_ifi=key) | Q(object_id=key, object_type__in=("Agent", "Group"))
+                as_actor(json.loads(params["agent"]), key)
+                | Q(object_id=key, object_type__in=("Agent", "Group"))
             )
     elif "related_agents" in params:
         _bool(params, "related_agents")
@@ -203,7 +214,7 @@ def person(agent_key: str, agent: dict, collectivity_id=None) -> dict:
     names = set()
     if agent.get("name"):
         names.add(agent["name"])
-    rows = scoped(collectivity_id).filter(agent_ifi=agent_key).values_list("data", flat=True)[:100]
+    rows = scoped(collectivity_id).filter(as_actor(agent, agent_key)).values_list("data", flat=True)[:100]
     for data in rows:
         if data["actor"].get("name"):
             names.add(data["actor"]["name"])

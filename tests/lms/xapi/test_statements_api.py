@@ -198,6 +198,15 @@ def test_filters_by_agent_verb_and_activity(api):
     assert [s["id"] for s in response.json()["statements"]] == [mine["id"]]
 
 
+def test_agent_filter_tells_apart_accounts_of_the_same_name_on_other_platforms(api):
+    here = statement(actor={"account": {"homePage": "http://testserver", "name": "marie"}})
+    elsewhere = statement(actor={"account": {"homePage": "https://autre.example.org", "name": "marie"}})
+    api.post("statements", [here, elsewhere])
+    agent = {"account": {"homePage": "https://autre.example.org", "name": "marie"}}
+    response = api.get("statements", {"agent": json.dumps(agent)})
+    assert [s["id"] for s in response.json()["statements"]] == [elsewhere["id"]]
+
+
 def test_related_activities_finds_context_activities(api):
     body = statement(context={"contextActivities": {"grouping": [{"id": "http://testserver/courses/c"}]}})
     api.post("statements", [body, statement()])
