@@ -294,6 +294,22 @@ def _collectivities_of(actors: set[str]) -> set[int]:
     )
 
 
+class _Phases:
+    """The durations of a run's consecutive phases, for its log line: ``lap(name)`` ends a phase."""
+
+    def __init__(self):
+        self.timings: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = now - self._clock
+        self._clock = now
+
+    def __str__(self):
+        return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.timings.items())
+
+
 def process_new_statements() -> set[int]:
     """Turn the statements stored after the watermark into evidence, level history and current levels.
 
@@ -305,26 +321,21 @@ def process_new_statements() -> set[int]:
         The ids of the collectivities whose figures may have changed: those the new statements are
         attributed to, and those of the learners whose levels changed.
     """
-    timings, clock = {}, time.perf_counter()
-
-    def phase(name: str) -> None:
-        nonlocal clock
-        timings[name], clock = time.perf_counter() - clock, time.perf_counter()
-
+    phases = _Phases()
     with transaction.atomic():
         state, _ = AggregationState.objects.select_for_update().get_or_create(name=LEVELS_PIPELINE)
         start = state.watermark
         upper = safe_upper_bound(start)
-        phase("bound")
+        phases.lap("bound")
         window = Statement.objects.filter(seq__gt=state.watermark, seq__lte=upper)
         new_voids = list(window.filter(verb=rules.VOIDED).values_list("object_id", flat=True))
         voided = voided_statement_ids() if new_voids or window.exists() else set()
         competence_ids = _competence_ids()
-        phase("voids")
+        phases.lap("voids")
         evidence = _read_evidence(window, voided, competence_ids)
-        phase("read")
+        phases.lap("read")
         _store_evidence(evidence)
-        phase("evidence")
+        phases.lap("evidence")
         touched = set(evidence["actor_name"])
         if new_voids:
             targets = CompetenceEvidence.objects.filter(
@@ -337,21 +348,21 @@ def process_new_statements() -> set[int]:
             _replace_levels(touched, _stored_evidence(touched))
         else:
             touched = _merge_levels(evidence)
-        phase("levels")
+        phases.lap("levels")
         collectivities = set(
             window.exclude(collectivity=None).values_list("collectivity_id", flat=True).distinct()
         )
         state.watermark = upper
         state.save(update_fields=["watermark", "updated_at"])
     collectivities |= _collectivities_of(touched)
-    phase("collectivities")
+    phases.lap("collectivities")
     if upper > start:
         logger.info(
             "Incremental levels (watermark %d → %d): %d evidence rows, %s.",
             start,
             upper,
             len(evidence),
-            ", ".join(f"{k} {t:.2f} s" for k, t in timings.items()),
+            phases,
         )
     return collectivities
 
@@ -715,14 +726,14 @@ def _rebuild_levels_in_postgresql(upper: int) -> int:
         "default_source": rules.DEFAULT_SOURCE,
         "competences": json.dumps(_competence_ids()),
     }
-    timings, clock = {}, time.perf_counter()
+    phases = _Phases()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
         # Compiling this query costs more than the JIT saves (~1.5 s of LLVM work for a few seconds' run).
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(_EVIDENCE_SQL, params)
         cursor.execute("ANALYZE lms_new_evidence")
-        timings["evidence"], clock = time.perf_counter() - clock, time.perf_counter()
+        phases.lap("evidence")
         cursor.execute(
             "SELECT EXISTS (SELECT 1 FROM lms_competenceevidence) OR EXISTS (SELECT 1 FROM "
             "lms_learnerlevelhistory) OR EXISTS (SELECT 1 FROM lms_learnercompetencelevel)"
@@ -738,7 +749,7 @@ def _rebuild_levels_in_postgresql(upper: int) -> int:
                     cursor.execute(statement)
                     if name == "history diff" and statement.startswith("SELECT count"):
                         mismatches = cursor.fetchone()[0]
-                timings[name], clock = time.perf_counter() - clock, time.perf_counter()
+                phases.lap(name)
         else:
             # Deferred foreign-key checks of rows written earlier in the transaction would forbid the DDL.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -750,9 +761,9 @@ def _rebuild_levels_in_postgresql(upper: int) -> int:
             for statement in rebuild:
                 cursor.execute(statement)
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            timings["first build"] = time.perf_counter() - clock
+            phases.lap("first build")
         cursor.execute("DROP TABLE lms_new_evidence")
-    logger.info("Full rebuild of levels: %s.", ", ".join(f"{k} {t:.2f} s" for k, t in timings.items()))
+    logger.info("Full rebuild of levels: %s.", phases)
     return int(mismatches)
 
 
@@ -950,17 +961,15 @@ def rebuild_all_snapshots(*, now=None, collectivity_ids=None) -> dict:
         ``{"snapshots": count, "written": count, "unchanged": count, "read": s, "compute": s, "write": s}``
         (seconds per phase).
     """
-    timings = {}
     with transaction.atomic():
         state = AggregationState.objects.filter(name=LEVELS_PIPELINE).first()
         watermark = state.watermark if state else 0
-        clock = time.perf_counter()
+        phases = _Phases()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")  # see _rebuild_levels_in_postgresql
         inputs = national_inputs(upper=watermark, now=now, collectivity_ids=collectivity_ids)
-        timings["read"] = time.perf_counter() - clock
-        clock = time.perf_counter()
+        phases.lap("read")
         # Building 2,800 groups' dicts would otherwise trigger full collections over a large heap.
         collecting = gc.isenabled()
         gc.disable()
@@ -969,21 +978,17 @@ def rebuild_all_snapshots(*, now=None, collectivity_ids=None) -> dict:
         finally:
             if collecting:
                 gc.enable()
-        timings["compute"] = time.perf_counter() - clock
-        clock = time.perf_counter()
+        phases.lap("compute")
         counts = _write_snapshots(results, watermark)
-        timings["write"] = time.perf_counter() - clock
+        phases.lap("write")
     logger.info(
-        "National pass: %d snapshots, %d rewritten, %d unchanged "
-        "(read %.2f s, compute %.2f s, write %.2f s).",
+        "National pass: %d snapshots, %d rewritten, %d unchanged (%s).",
         len(results),
         counts["written"],
         counts["unchanged"],
-        timings["read"],
-        timings["compute"],
-        timings["write"],
+        phases,
     )
-    return {"snapshots": len(results), **counts, **timings}
+    return {"snapshots": len(results), **counts, **phases.timings}
 
 
 def national_inputs(*, upper: int, now=None, collectivity_ids=None) -> "national.NationalInputs":
@@ -995,12 +1000,7 @@ def national_inputs(*, upper: int, now=None, collectivity_ids=None) -> "national
     """
     from competences.models import JobProfileTarget
 
-    timings, clock = {}, time.perf_counter()
-
-    def lap(name):
-        nonlocal clock
-        timings[name], clock = time.perf_counter() - clock, time.perf_counter()
-
+    phases = _Phases()
     months = snapshot_months(now)
     collectivities = Collectivity.objects.order_by("pk")
     if collectivity_ids is not None:
@@ -1010,7 +1010,7 @@ def national_inputs(*, upper: int, now=None, collectivity_ids=None) -> "national
     if collectivity_ids is not None:
         members = members[members["collectivity_id"].isin(collectivities)].reset_index(drop=True)
     courses = _course_hours()
-    lap("members and catalogue")
+    phases.lap("members and catalogue")
     # A restriction to most collectivities is read as no restriction (compute_all keeps only theirs): the
     # planner would otherwise walk the collectivity index over the whole store (3.3–4.1 s against 1.5–2 s
     # for the 200 collectivities of the benchmark, under load).
@@ -1022,11 +1022,11 @@ def national_inputs(*, upper: int, now=None, collectivity_ids=None) -> "national
         actors=members["actor_name"].drop_duplicates().tolist(),
         courses=courses["course"].drop_duplicates().tolist(),
     )
-    lap("activity")
+    phases.lap("activity")
     history = national_level_history(months)
-    lap("history")
+    phases.lap("history")
     declared = _national_declared()
-    lap("declared")
+    phases.lap("declared")
     inputs = national.NationalInputs(
         months=months,
         collectivities=collectivities,
@@ -1038,8 +1038,8 @@ def national_inputs(*, upper: int, now=None, collectivity_ids=None) -> "national
         courses=courses,
         targets=_frame(JobProfileTarget.objects.all(), ["job_profile_id", "competence_id", "level"]),
     )
-    lap("others")
-    logger.debug("National pass read: %s.", ", ".join(f"{k} {t:.2f} s" for k, t in timings.items()))
+    phases.lap("others")
+    logger.debug("National pass read: %s.", phases)
     return inputs
 
 
