@@ -837,11 +837,6 @@ def members_frame(collectivity_id: int | None = None) -> pd.DataFrame:
     return frame
 
 
-def collectivity_learners(collectivity_id: int) -> list[str]:
-    """Return the pseudonymous actor names of the agents and élus of a collectivity."""
-    return sorted(set(collectivity_members(collectivity_id)["actor_name"]))
-
-
 def _course_hours() -> pd.DataFrame:
     from courses.models import CoursePage
     from courses.services import course_ref
