@@ -52,3 +52,36 @@ def test_stored_statements_keep_their_filter_columns():
         "http://testserver/xapi/activities/a",
     )
     assert row.data["stored"] and row.data["version"] == "1.0.3"
+
+
+def test_actor_keys_and_activity_ids_are_compared_byte_by_byte_on_postgresql():
+    """Identifiers skip the locale's collation (migration 0013): index inserts and analytics sorts cost less.
+
+    Equality is unchanged: an actor stored under a key is found by it, and mixed case stays distinct.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite compares bytes already")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND column_name IN ('actor_name', 'object_id') "
+            "AND table_name LIKE 'lms\\_%%' AND data_type = 'character varying'"
+        )
+        collations = {(table, column): collation for table, column, collation in cursor.fetchall()}
+    assert collations == {
+        ("lms_statement", "actor_name"): "C",
+        ("lms_statement", "object_id"): "C",
+        ("lms_competenceevidence", "actor_name"): "C",
+        ("lms_learnerlevelhistory", "actor_name"): "C",
+        ("lms_learnercompetencelevel", "actor_name"): "C",
+        ("lms_erasedmember", "actor_name"): "C",
+    }
+    lower = _statement(actor={"objectType": "Agent", "account": {"homePage": "http://x", "name": "élise"}})
+    upper = _statement(actor={"objectType": "Agent", "account": {"homePage": "http://x", "name": "Élise"}})
+    get_store().store([lower, upper])
+    assert Statement.objects.filter(actor_name="élise").count() == 1
+    assert list(
+        Statement.objects.filter(actor_name__in=["Élise"]).values_list("statement_id", flat=True)
+    ) == [uuid.UUID(upper["id"])]
