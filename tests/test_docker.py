@@ -332,6 +332,22 @@ def test_the_web_service_the_image_and_the_ingestion_benchmark_share_the_gunicor
         assert not {"-w", "--workers", "-k", "--worker-class", "--threads"} & set(argv), argv
 
 
+def test_gunicorn_workers_keep_the_garbage_collector_off_the_loaded_site():
+    import gc
+
+    from lms.project import gunicorn_conf
+
+    threshold = gc.get_threshold()
+    try:
+        gunicorn_conf.post_worker_init(worker=None)
+        # What importing the site created is frozen: collections no longer scan it, request after request.
+        assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold()[0] == gunicorn_conf.GC_THRESHOLD > threshold[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+
+
 def test_the_image_runs_in_production_mode_as_an_unprivileged_user():
     instructions = dockerfile_instructions()
     env = " ".join(arguments for keyword, arguments in instructions if keyword == "ENV")

@@ -129,6 +129,53 @@ def with_database(url: str, name: str) -> str:
     return urlunparse(parsed._replace(path=f"/{name}"))
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux ``/proc``), 0 when it is gone or unreadable."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes(command: str) -> list[int]:
+    """The pids of the processes whose command name is ``command`` (Linux ``/proc``)."""
+    pids = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as comm:
+                    if comm.read().strip() == command:
+                        pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def cpu_usage(server: subprocess.Popen) -> dict[str, float]:
+    """CPU seconds used so far by the web server (gunicorn and its workers), PostgreSQL and this client.
+
+    Where the time of the ingestion goes, measured rather than guessed: read before and after the rounds.
+    PostgreSQL's processes all count (its backends, the WAL writer, the checkpointer); a process that ends
+    between two readings takes its time with it, which the persistent connections of the site avoid.
+    """
+    web = [server.pid, *(int(pid) for pid in _children(server.pid))]
+    return {
+        "web": sum(_cpu_seconds(pid) for pid in web),
+        "database": sum(_cpu_seconds(pid) for pid in _processes("postgres")),
+        "client": time.process_time(),
+    }
+
+
+def _children(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return children.read().split()
+    except OSError:
+        return []
+
+
 def post_batches(port: int, batches: list[bytes], threads: int) -> tuple[list[float], list[str], float]:
     """Post the batches from client threads with keep-alive connections; return latencies, errors, elapsed."""
     auth = "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
@@ -278,13 +325,16 @@ def main() -> None:
         warmup = make_statements(workers * 2, seed=99)
         post_batches(port, [json.dumps([s]).encode() for s in warmup], workers)
         rates, latencies, posted = [], [], []
+        cpu = dict.fromkeys(cpu_usage(server), 0.0)
         for round_index in range(args.rounds):
             statements = make_statements(args.statements, seed=7 + round_index)
             batches = [
                 json.dumps(statements[i : i + args.batch], separators=(",", ":")).encode()
                 for i in range(0, len(statements), args.batch)
             ]
+            before = cpu_usage(server)
             round_latencies, errors, elapsed = post_batches(port, batches, args.threads)
+            cpu = {part: used + cpu_usage(server)[part] - before[part] for part, used in cpu.items()}
             if errors:
                 raise SystemExit(f"{len(errors)} batches failed, e.g. {errors[0]}")
             rates.append(len(statements) / elapsed)
@@ -325,6 +375,13 @@ def main() -> None:
     print(f"batch latency:  p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
     print(f"raw COPY:       {copy_rate:,.0f} rows/s into a bare (id uuid, data jsonb) table (median of 3)")
     print(f"ratio API/COPY: {rate / copy_rate:.2f}")
+    cpu = {part: used / len(posted) * 1e6 for part, used in cpu.items()}
+    if cpu["web"]:
+        print(
+            "CPU per statement: "
+            + ", ".join(f"{part} {microseconds:.0f} µs" for part, microseconds in cpu.items())
+            + f" (this machine: {os.cpu_count()} cores)"
+        )
     print(
         json.dumps(
             {
@@ -338,6 +395,7 @@ def main() -> None:
                 "workers": workers,
                 "threads": args.threads,
                 "round_statements_per_s": [round(r, 1) for r in rates],
+                "cpu_us_per_statement": {part: round(microseconds, 1) for part, microseconds in cpu.items()},
             }
         )
     )
