@@ -99,6 +99,4 @@ def full_rebuild() -> int:
     Returns:
         The number of level-history rows the incremental runs had wrong (0 when consistent).
     """
-    mismatches = services.rebuild_levels()
-    services.rebuild_all_snapshots()
-    return mismatches
+    return services.nightly_rebuild()["mismatches"]

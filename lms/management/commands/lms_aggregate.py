@@ -17,10 +17,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["full"]:
-            mismatches = services.rebuild_levels()
-            self.stdout.write(_("Full rebuild: %(count)d rows differed.") % {"count": mismatches})
+            result = services.nightly_rebuild()
+            self.stdout.write(_("Full rebuild: %(count)d rows differed.") % {"count": result["mismatches"]})
+            self.stdout.write(_("%(count)d snapshots rebuilt.") % {"count": result["snapshots"]})
+            return
         touched = services.collectivities_to_refresh(services.process_new_statements())
-        if options["all"] or options["full"]:
+        if options["all"]:
             count = services.rebuild_all_snapshots()["snapshots"]
         else:
             for collectivity_id in sorted(touched):

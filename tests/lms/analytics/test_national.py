@@ -238,3 +238,55 @@ def test_a_national_pass_restricted_to_most_collectivities_gives_only_them_their
         for pk in ids
     }
     assert stored == own
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_run_reads_the_activity_beside_the_level_check_and_computes_the_same(varied, monkeypatch):
+    """Outside a transaction (as the Celery task runs), the year's activity is read on a second connection
+    while the levels are compared; the snapshots are those of the same run read on one connection."""
+    from django.db import transaction
+
+    started = []
+    background = services._InBackground.__init__
+
+    def spy(self, function, *args, **kwargs):
+        started.append(function.__name__)
+        background(self, function, *args, **kwargs)
+
+    monkeypatch.setattr(services._InBackground, "__init__", spy)
+
+    def snapshots():
+        rows = CollectivitySnapshot.objects.filter(kind="figures").values_list("collectivity_id", "data")
+        return dict(rows)
+
+    result = services.nightly_rebuild(now=NOW)
+    assert started == ["_statement_reads"]
+    assert (result["mismatches"], result["snapshots"]) == (0, 3)
+    overlapped = snapshots()
+    assert overlapped[varied.pk]["courses"]  # the activity was read
+
+    CollectivitySnapshot.objects.all().delete()
+    with transaction.atomic():
+        services.nightly_rebuild(now=NOW)
+    assert started == ["_statement_reads"]  # inside a transaction: read after the levels, on this connection
+    assert snapshots() == overlapped
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_nightly_level_check_waits_for_the_read_beside_it(varied, monkeypatch):
+    reads = []
+    background = services._InBackground.__init__
+
+    def spy(self, function, *args, **kwargs):
+        reads.append(self)
+        background(self, function, *args, **kwargs)
+
+    def failing_levels(after_evidence=None):
+        after_evidence(0)
+        raise RuntimeError("the level check failed")
+
+    monkeypatch.setattr(services._InBackground, "__init__", spy)
+    monkeypatch.setattr(services, "rebuild_levels", failing_levels)
+    with pytest.raises(RuntimeError, match="level check"):
+        services.nightly_rebuild(now=NOW)
+    assert len(reads) == 1 and not reads[0]._thread.is_alive()
