@@ -5,6 +5,9 @@ database's locale buys nothing, and costs on every comparison — each index ins
 merge of the analytics — a call to the C library's ``strcoll`` without abbreviated keys, instead of a
 ``memcmp``. Equality is the same under both (the locale's collations are deterministic), so no query changes.
 
+The tables are not rewritten, only the indexes on these columns are rebuilt, under an exclusive lock: 0.6-2.7 s
+for the ``actor_name`` index of 1,000,000 statements on the benchmark's machine (schedule it with the release).
+
 PostgreSQL only (SQLite compares bytes already). Django's model state does not carry the collation (SQLite
 has no "C" collation to declare): a later ``AlterField`` of one of these columns must keep ``COLLATE "C"``.
 """
