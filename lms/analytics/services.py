@@ -836,7 +836,7 @@ def nightly_rebuild(*, now=None) -> dict:
     On PostgreSQL, run outside a transaction (as the Celery task runs), the national pass's largest read — the
     members, the catalogue and the year's activity, which come from the statements and not from the levels
     — runs on a second connection while the levels are compared: the comparisons keep one PostgreSQL backend
-    busy and leave the second core idle (``make bench-analytics``: the nightly run 8.5 → 6.5 s). Inside a
+    busy and leave the second core idle (``make bench-analytics``: the nightly run 8.5 → 7.1 s). Inside a
     transaction (tests, a caller's ``atomic``) it reads after the levels, on this connection.
 
     Returns:
