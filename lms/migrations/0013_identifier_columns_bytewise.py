@@ -25,18 +25,24 @@ COLUMNS = [
 ]
 
 
-def bytewise(apps, schema_editor):
+def _collate(schema_editor, collation: str) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     for table, column, kind in COLUMNS:
-        schema_editor.execute(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE {kind} COLLATE "C"')
+        schema_editor.execute(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE {kind} COLLATE "{collation}"')
+    # ALTER ... TYPE drops the columns' statistics, and no row changed for autovacuum to gather them again:
+    # without them the planner walks the wrong index (the agent filter took the ``stored`` index backwards).
+    for table in dict.fromkeys(table for table, _, _ in COLUMNS):
+        columns = ", ".join(column for name, column, _ in COLUMNS if name == table)
+        schema_editor.execute(f"ANALYZE {table} ({columns})")
+
+
+def bytewise(apps, schema_editor):
+    _collate(schema_editor, "C")
 
 
 def by_locale(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table, column, kind in COLUMNS:
-        schema_editor.execute(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE {kind} COLLATE "default"')
+    _collate(schema_editor, "default")
 
 
 class Migration(migrations.Migration):
