@@ -853,11 +853,11 @@ def nightly_rebuild(*, now=None) -> dict:
     overlap = connection.vendor == "postgresql" and not connection.in_atomic_block
     try:
         mismatches = rebuild_levels(after_evidence=read_statements if overlap else None)
-    except BaseException:
+        return {"mismatches": mismatches, **rebuild_all_snapshots(now=now, prefetched=reads)}
+    finally:
+        # Whatever happened, no read outlives the run (a retried task would start another beside it).
         for read in reads.values():
-            read.wait()  # its connection closed; the rebuild's error is the one to report
-        raise
-    return {"mismatches": mismatches, **rebuild_all_snapshots(now=now, prefetched=reads)}
+            read.wait()
 
 
 # --- Snapshots ---------------------------------------------------------------------------------------
@@ -1190,8 +1190,9 @@ _ACTIVITY_COLUMNS = ["collectivity_id", "actor_name", "m", "stage", "course"]
 #: leader are narrow), and a hash aggregate over the actors. The planner counts 8 kB per ``string_agg``
 #: group (the real state is the actor's ~50 keys): it would sort the million rows instead, and the hash
 #: would spill to disk after ``hash_mem`` / 16 kB groups; ``work_mem`` is sized from the number of actors
-#: (see :func:`_activity_settings`) while the table really takes ~2.5 kB per actor.
-_ACTIVITY_SETTINGS = {"parallel_tuple_cost": "0.01", "enable_sort": "off"}
+#: (see :func:`_activity_settings`) while the table really takes ~2.5 kB per actor. No JIT (see
+#: :func:`_rebuild_levels_in_postgresql`): set here too for the read made on a second connection.
+_ACTIVITY_SETTINGS = {"parallel_tuple_cost": "0.01", "enable_sort": "off", "jit": "off"}
 
 
 def _activity_settings(actors: int) -> dict[str, str]:

@@ -254,13 +254,21 @@ def test_the_nightly_run_reads_the_activity_beside_the_level_check_and_computes_
         background(self, function, *args, **kwargs)
 
     monkeypatch.setattr(services._InBackground, "__init__", spy)
+    reads = []
+    statement_reads = services._statement_reads
+
+    def counted(*args, **kwargs):
+        reads.append(args)
+        return statement_reads(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_statement_reads", counted)
 
     def snapshots():
         rows = CollectivitySnapshot.objects.filter(kind="figures").values_list("collectivity_id", "data")
         return dict(rows)
 
     result = services.nightly_rebuild(now=NOW)
-    assert started == ["_statement_reads"]
+    assert started == ["counted"] and len(reads) == 1  # read once, in the background, and used
     assert (result["mismatches"], result["snapshots"]) == (0, 3)
     overlapped = snapshots()
     assert overlapped[varied.pk]["courses"]  # the activity was read
@@ -268,7 +276,7 @@ def test_the_nightly_run_reads_the_activity_beside_the_level_check_and_computes_
     CollectivitySnapshot.objects.all().delete()
     with transaction.atomic():
         services.nightly_rebuild(now=NOW)
-    assert started == ["_statement_reads"]  # inside a transaction: read after the levels, on this connection
+    assert started == ["counted"] and len(reads) == 2  # inside a transaction: after the levels, on this one
     assert snapshots() == overlapped
 
 
