@@ -143,32 +143,57 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _processes(command: str) -> list[int]:
-    """The pids of the processes whose command name is ``command`` (Linux ``/proc``)."""
-    pids = []
+#: PostgreSQL's own processes, which work for every database (their command line names no database).
+_POSTGRES_AUXILIARIES = ("checkpointer", "background writer", "walwriter", "autovacuum launcher")
+
+
+def _postgres_processes(database: str) -> list[int]:
+    """The PostgreSQL processes that work for ``database``: its backends (and their parallel workers) and the
+    server's auxiliary processes (WAL writer, checkpointer...), not the backends of other databases."""
+    postgres = []
     for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/comm") as comm:
-                    if comm.read().strip() == command:
-                        pids.append(int(entry))
+                    if comm.read().strip() != "postgres":
+                        continue
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    title = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
-                pass
-    return pids
+                continue
+            postgres.append((int(entry), title))
+    ours = {pid for pid, title in postgres if f" {database} " in title}
+    return [
+        pid
+        for pid, title in postgres
+        if pid in ours
+        or any(f"parallel worker for PID {leader}" in title for leader in ours)
+        or title.rstrip().endswith(_POSTGRES_AUXILIARIES)
+    ]
 
 
-def cpu_usage(server: subprocess.Popen) -> dict[str, float]:
-    """CPU seconds used so far by the web server (gunicorn and its workers), PostgreSQL and this client.
+def cpu_usage(server: subprocess.Popen, database: str) -> dict[str, dict[int, float]]:
+    """CPU seconds used so far, per process: the web server (gunicorn and its workers), the PostgreSQL
+    processes of ``database`` and the server's auxiliary ones, and this client (pid 0: its process time).
 
-    Where the time of the ingestion goes, measured rather than guessed: read before and after the rounds.
-    PostgreSQL's processes all count (its backends, the WAL writer, the checkpointer); a process that ends
-    between two readings takes its time with it, which the persistent connections of the site avoid.
+    Where the time of the ingestion goes, measured rather than guessed: read before and after each round and
+    compared pid by pid (:func:`cpu_used`); a process that ends between two readings takes its time with it,
+    which the persistent connections of the site avoid.
     """
     web = [server.pid, *(int(pid) for pid in _children(server.pid))]
     return {
-        "web": sum(_cpu_seconds(pid) for pid in web),
-        "database": sum(_cpu_seconds(pid) for pid in _processes("postgres")),
-        "client": time.process_time(),
+        "web": {pid: _cpu_seconds(pid) for pid in web},
+        "database": {pid: _cpu_seconds(pid) for pid in _postgres_processes(database)},
+        "client": {0: time.process_time()},
+    }
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """Seconds of CPU per part between two readings of :func:`cpu_usage` (a process started in between
+    counts from 0)."""
+    return {
+        part: sum(seconds - before[part].get(pid, 0.0) for pid, seconds in processes.items())
+        for part, processes in after.items()
     }
 
 
@@ -329,16 +354,17 @@ def main() -> None:
         warmup = make_statements(workers * 2, seed=99)
         post_batches(port, [json.dumps([s]).encode() for s in warmup], workers)
         rates, copy_rates, latencies, posted = [], [], [], []
-        cpu = dict.fromkeys(cpu_usage(server), 0.0)
+        cpu = {"web": 0.0, "database": 0.0, "client": 0.0}
         for round_index in range(args.rounds):
             statements = make_statements(args.statements, seed=7 + round_index)
             batches = [
                 json.dumps(statements[i : i + args.batch], separators=(",", ":")).encode()
                 for i in range(0, len(statements), args.batch)
             ]
-            before = cpu_usage(server)
+            before = cpu_usage(server, name)
             round_latencies, errors, elapsed = post_batches(port, batches, args.threads)
-            cpu = {part: used + cpu_usage(server)[part] - before[part] for part, used in cpu.items()}
+            used = cpu_used(before, cpu_usage(server, name))
+            cpu = {part: cpu[part] + seconds for part, seconds in used.items()}
             if errors:
                 raise SystemExit(f"{len(errors)} batches failed, e.g. {errors[0]}")
             rates.append(len(statements) / elapsed)
