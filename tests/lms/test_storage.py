@@ -85,3 +85,30 @@ def test_actor_keys_and_activity_ids_are_compared_byte_by_byte_on_postgresql():
     assert list(
         Statement.objects.filter(actor_name__in=["Élise"]).values_list("statement_id", flat=True)
     ) == [uuid.UUID(upper["id"])]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_batch_is_one_copy_and_a_resent_or_conflicting_one_still_behaves():
+    """Outside a transaction (as the LRS stores) a batch without voiding goes in as one COPY, committed at
+    once; a batch with a known id goes through the lookup: copies stored once, a conflict stores none."""
+    import psycopg
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the single-COPY path is PostgreSQL's")
+    first, second = _statement(), _statement()
+    get_store().store([first])
+    settings = connection.settings_dict
+    with psycopg.connect(
+        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"], port=settings["PORT"]
+    ) as other:  # committed: another connection sees it
+        (count,) = other.execute(
+            "SELECT count(*) FROM lms_statement WHERE statement_id = %s", [first["id"]]
+        ).fetchone()
+    assert count == 1
+    assert get_store().store([first, second]) == [first["id"], second["id"]]
+    assert Statement.objects.count() == 2
+    third = _statement()
+    with pytest.raises(StatementConflict):
+        get_store().store([third, {**first, "verb": {"id": v.COMPLETED.id}}])
+    assert not Statement.objects.filter(statement_id=third["id"]).exists()
