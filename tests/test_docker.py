@@ -332,6 +332,21 @@ def test_the_web_service_the_image_and_the_ingestion_benchmark_share_the_gunicor
         assert not {"-w", "--workers", "-k", "--worker-class", "--threads"} & set(argv), argv
 
 
+def test_gunicorn_runs_one_worker_per_core_between_two_and_eight_unless_told(monkeypatch):
+    import importlib
+
+    from lms.project import gunicorn_conf
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    for cores, expected in ((1, 2), (2, 2), (6, 6), (64, 8)):
+        monkeypatch.setattr(gunicorn_conf.os, "sched_getaffinity", lambda pid, n=cores: set(range(n)))
+        assert importlib.reload(gunicorn_conf).workers == expected
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    assert importlib.reload(gunicorn_conf).workers == 5
+    monkeypatch.undo()
+    importlib.reload(gunicorn_conf)
+
+
 def test_gunicorn_workers_keep_the_garbage_collector_off_the_loaded_site():
     import gc
 

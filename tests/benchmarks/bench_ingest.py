@@ -314,7 +314,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of --statements; the median counts")
     parser.add_argument(
-        "--workers", type=int, help="gunicorn workers (default: WEB_CONCURRENCY, else the production 3)"
+        "--workers",
+        type=int,
+        help="gunicorn workers (default: WEB_CONCURRENCY, else production's: one per core)",
     )
     args = parser.parse_args()
 
