@@ -1,14 +1,42 @@
 """The statement store: one row per xAPI statement, the source of truth for learning events."""
 
+import orjson
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+#: The version an LRS gives a statement stored without one (xAPI 1.0.3, "Versioning").
+DEFAULT_VERSION = "1.0.0"
+
+
+def full_statement(data: dict, stored, authority: str) -> dict:
+    """The statement as the LRS returns it: ``data`` with the properties the LRS set, kept in columns.
+
+    ``data`` holds the statement as accepted (its id and timestamp filled in); ``stored`` (a column for the
+    ``since``/``until`` filters anyway), ``authority`` (its JSON, one text per batch) and the default
+    ``version`` are not repeated in every row's ``jsonb``: PostgreSQL parses each stored byte of it, and
+    they were a fifth of it. Rows stored before migration ``0014`` hold them in ``data``: kept as they are.
+
+    Args:
+        data: the ``data`` column (a fresh dict, completed in place and returned).
+        stored: the ``stored`` column.
+        authority: the ``authority`` column (JSON text; empty for rows whose ``data`` holds it).
+    """
+    if "stored" not in data:
+        data["stored"] = stored.isoformat(timespec="microseconds")
+    if authority and "authority" not in data:
+        data["authority"] = orjson.loads(authority)
+    if "version" not in data:
+        data["version"] = DEFAULT_VERSION
+    return data
 
 
 class Statement(models.Model):
     """A stored xAPI statement.
 
-    ``seq`` grows with each insert: the aggregation reads statements after a watermark on it. The full
-    statement is kept in ``data``; the other columns are copies used for filtering.
+    ``seq`` grows with each insert: the aggregation reads statements after a watermark on it. The statement
+    is kept in ``data``, without the ``stored``, ``authority`` and default ``version`` the LRS sets
+    (:attr:`statement` puts them back, see :func:`full_statement`); the other columns are copies used for
+    filtering.
     """
 
     seq = models.BigAutoField(primary_key=True)
@@ -43,6 +71,8 @@ class Statement(models.Model):
     related_agents = models.TextField(default="", blank=True)
     related_activities = models.TextField(default="", blank=True)
     data = models.JSONField()
+    #: The ``authority`` the LRS set, as JSON text (see :func:`full_statement`).
+    authority = models.TextField(_("authority"), default="", blank=True)
 
     class Meta:
         verbose_name = _("statement")
@@ -65,3 +95,8 @@ class Statement(models.Model):
 
     def __str__(self):
         return str(self.statement_id)
+
+    @property
+    def statement(self) -> dict:
+        """The statement as the LRS returns it (``stored``, ``authority`` and ``version`` included)."""
+        return full_statement(dict(self.data), self.stored, self.authority)

@@ -122,7 +122,7 @@ def collect(user) -> dict:
                 "verb": s.verb,
                 "object": s.object_id,
                 "timestamp": s.timestamp,
-                "statement": s.data,
+                "statement": s.statement,
             }
             for s in Statement.objects.filter(actor_name=actor).order_by("seq")
         ]

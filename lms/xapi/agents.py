@@ -36,12 +36,12 @@ def _agents_of(actor: dict, keys: list) -> None:
         keys.append(ifi_key(member))
 
 
-def related(statement: dict) -> tuple[list[str], list[str]]:
+def related(statement: dict, *, authority: dict | None = None) -> tuple[list[str], list[str]]:
     """Return the agents and the activities a statement refers to anywhere.
 
     What the ``related_agents`` and ``related_activities`` filters of the statements resource look into:
-    actor, object, authority, context instructor and team, context activities, and the same inside a
-    SubStatement.
+    actor, object, authority (``authority``, else the statement's own), context instructor and team,
+    context activities, and the same inside a SubStatement.
     """
     agents, activities = [], []
     parts = [statement]
@@ -64,8 +64,10 @@ def related(statement: dict) -> tuple[list[str], list[str]]:
             for items in (context.get("contextActivities") or {}).values():
                 for item in items if isinstance(items, list) else [items]:
                     activities.append(item.get("id", ""))
-    if "authority" in statement:
-        _agents_of(statement["authority"], agents)
+    if authority is None:
+        authority = statement.get("authority")
+    if authority:
+        _agents_of(authority, agents)
     return agents, activities
 
 

@@ -27,6 +27,7 @@ from django.utils.module_loading import import_string
 
 from lms.conf import lms_settings
 from lms.models import ForwardingFailure, ForwardingTarget, Statement
+from lms.models.statements import full_statement
 
 #: Batches a task sends before handing over to a new task run (so one target cannot hold a worker for long).
 MAX_BATCHES_PER_RUN = 20
@@ -94,8 +95,11 @@ def _statements(target: ForwardingTarget, after: int, upto: int | None = None, l
         statements = statements.filter(seq__lte=upto)
     if target.collectivity_id is not None:
         statements = statements.filter(collectivity_id=target.collectivity_id)
-    rows = statements.order_by("seq").values_list("seq", "data")
-    return list(rows[:limit] if limit else rows)
+    rows = statements.order_by("seq").values_list("seq", "data", "stored", "authority")
+    return [
+        (seq, full_statement(data, stored, authority))
+        for seq, data, stored, authority in (rows[:limit] if limit else rows)
+    ]
 
 
 def _record_failure(target, rows, reason: str) -> ForwardingFailure:

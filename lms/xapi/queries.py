@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from lms.models import Statement
+from lms.models.statements import full_statement
 
 from .agents import actor_key, ifi_key
 from .errors import ValidationError
@@ -138,11 +139,12 @@ def find_statements(params: dict, *, collectivity_id=None, max_limit: int) -> Pa
             raise ValidationError("cursor", "is not a cursor of this LRS") from error
         bounds &= Q(seq__gt=cursor) if ascending else Q(seq__lt=cursor)
     order = "seq" if ascending else "-seq"
-    statements = matching.filter(bounds).order_by().values_list("seq", "data")
+    columns = ("seq", "data", "stored", "authority")
+    statements = matching.filter(bounds).order_by().values_list(*columns)
     if matching is not base:
         # A statement whose object is a StatementRef to a matching statement (voided or not) matches too.
         targeting = base.filter(bounds, ref_id__in=matching.order_by().values("statement_id"))
-        targeting = targeting.order_by().values_list("seq", "data")
+        targeting = targeting.order_by().values_list(*columns)
         statements = statements.union(targeting)
     rows = list(statements.order_by(order)[: limit + 1])
     more = None
@@ -150,7 +152,7 @@ def find_statements(params: dict, *, collectivity_id=None, max_limit: int) -> Pa
         rows = rows[:limit]
         more = {key: value for key, value in params.items() if key != "cursor"}
         more["cursor"] = str(rows[-1][0])
-    return Page([data for _, data in rows], more)
+    return Page([full_statement(data, stored, authority) for _, data, stored, authority in rows], more)
 
 
 def get_statement(statement_id: str, *, voided: bool, collectivity_id=None) -> Statement | None:

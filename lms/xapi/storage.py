@@ -100,11 +100,16 @@ class _Row:
         "related_activities",
         "data",
         "ref_id",
+        "authority",
     )
 
 
 def prepare(statements: list[dict], *, authority: dict | None, now) -> list[_Row]:
     """Validate statements and compute the columns of their rows, without touching the database.
+
+    The statements are completed as stored: an id and a timestamp where missing. The ``stored``,
+    ``authority`` and default ``version`` the LRS sets go to their columns, not into ``data``
+    (:func:`lms.models.statements.full_statement` puts them back when a statement is read).
 
     Raises:
         ValidationError: naming the statement (``statements[i]`` in a batch), the field and the rule.
@@ -113,6 +118,8 @@ def prepare(statements: list[dict], *, authority: dict | None, now) -> list[_Row
     # Always with the fraction (isoformat drops it when the microseconds are 0): xAPI wants milliseconds.
     stored = now.isoformat(timespec="microseconds")
     batch = len(statements) > 1
+    shared = authority if authority is not None else platform_authority()
+    shared_text = orjson.dumps(shared).decode()
     rows, seen = [], {}
     for index, statement in enumerate(statements):
         path = f"statements[{index}]" if batch else "statement"
@@ -124,16 +131,19 @@ def prepare(statements: list[dict], *, authority: dict | None, now) -> list[_Row
         if timestamp is None:
             timestamp = now
             statement["timestamp"] = stored
-        statement["stored"] = stored
-        if authority is not None:
-            statement["authority"] = authority
-        elif "authority" not in statement:
-            statement["authority"] = platform_authority()
-        statement.setdefault("version", "1.0.0")
+        statement.pop("stored", None)
+        row = _Row()
+        if authority is None and "authority" in statement:
+            # A statement Tremplin stores with its own authority keeps it.
+            own = statement.pop("authority")
+            row.authority = orjson.dumps(own).decode()
+        else:
+            own = None
+            statement.pop("authority", None)
+            row.authority = shared_text
         actor, target = statement["actor"], statement["object"]
         object_type = target.get("objectType", "Activity")
         context = statement.get("context") or {}
-        row = _Row()
         row.statement_id = statement["id"]
         row.actor_name = actor_key(actor)[:255]
         row.agent_ifi = ifi_key(actor)[:500]
@@ -146,7 +156,7 @@ def prepare(statements: list[dict], *, authority: dict | None, now) -> list[_Row
         row.registration = context.get("registration")
         row.ref_id = target["id"].lower() if object_type == "StatementRef" else None
         row.timestamp = timestamp
-        agents, activities = related(statement)
+        agents, activities = related(statement, authority=own or shared)
         row.related_agents = lines(agents)
         row.related_activities = lines(activities)
         row.data = statement
@@ -176,6 +186,7 @@ COPY_COLUMNS = (
     "related_agents",
     "related_activities",
     "ref_id",
+    "authority",
     "data",
 )
 
@@ -252,6 +263,7 @@ class DatabaseStatementStore(StatementStore):
                             related_activities=row.related_activities,
                             ref_id=row.ref_id,
                             data=row.data,
+                            authority=row.authority,
                         )
                         for row in new_rows
                     ]
@@ -330,6 +342,7 @@ def copy_data(rows, now, collectivity_id) -> bytes:
                     _copy_lines(row.related_agents),
                     _copy_lines(row.related_activities),
                     row.ref_id or _NULL,
+                    _copy_value(row.authority),
                     "",  # data, below
                 )
             ).encode()

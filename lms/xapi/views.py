@@ -145,8 +145,9 @@ class StatementsView(XapiView):
                 row = None
             if row is None:
                 raise XapiError(404, "no such statement")
-            document = format_statement(row.data, fmt, languages)
-            statements = [row.data]
+            statement = row.statement
+            document = format_statement(statement, fmt, languages)
+            statements = [statement]
             last_modified = row.stored
         else:
             page = queries.find_statements(

@@ -51,7 +51,32 @@ def test_stored_statements_keep_their_filter_columns():
         v.EXPERIENCED.id,
         "http://testserver/xapi/activities/a",
     )
-    assert row.data["stored"] and row.data["version"] == "1.0.3"
+    assert row.statement["stored"] and row.data["version"] == "1.0.3"
+
+
+def test_the_properties_the_lrs_sets_live_in_columns_and_come_back_when_read():
+    """``stored``, ``authority`` and the default ``version`` are not repeated in every row's JSON."""
+    statement = _statement()
+    del statement["version"]
+    authority = {"objectType": "Agent", "account": {"homePage": "https://lrs.example.fr", "name": "client"}}
+    get_store().store([{**statement, "stored": "2001-01-01T00:00:00Z"}], authority=authority)
+    row = Statement.objects.get()
+    assert not {"stored", "authority", "version"} & row.data.keys()
+    full = row.statement
+    assert full["authority"] == authority
+    assert full["stored"] == row.stored.isoformat(timespec="microseconds") != "2001-01-01T00:00:00Z"
+    assert full["version"] == "1.0.0"
+    assert {key: full[key] for key in statement} == {**statement, "id": statement["id"].lower()}
+
+
+def test_rows_stored_with_these_properties_in_their_json_read_the_same():
+    """Rows written before migration 0014 hold them in ``data``, with an empty ``authority`` column."""
+    statement = _statement()
+    get_store().store([statement])
+    row = Statement.objects.get()
+    before = row.statement
+    Statement.objects.update(data=before, authority="")
+    assert Statement.objects.get().statement == before
 
 
 def test_actor_keys_and_activity_ids_are_compared_byte_by_byte_on_postgresql():
