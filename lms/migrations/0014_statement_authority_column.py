@@ -2,7 +2,8 @@
 repeated in ``data`` either (``lms.models.statements.full_statement`` puts them back when reading).
 
 Rows stored earlier keep these properties inside ``data`` and an empty ``authority``: reads treat both alike,
-so no rewrite of the statement store is needed (adding a column with a constant default is instant).
+so no rewrite of the statement store is needed (adding a column with a constant default is instant). The
+default stays in the database, for rows written by other means than the LRS.
 """
 
 from django.db import migrations, models
@@ -17,6 +18,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="statement",
             name="authority",
-            field=models.TextField(blank=True, default="", verbose_name="authority"),
+            field=models.TextField(blank=True, db_default="", default="", verbose_name="authority"),
         ),
     ]

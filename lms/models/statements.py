@@ -72,7 +72,7 @@ class Statement(models.Model):
     related_activities = models.TextField(default="", blank=True)
     data = models.JSONField()
     #: The ``authority`` the LRS set, as JSON text (see :func:`full_statement`).
-    authority = models.TextField(_("authority"), default="", blank=True)
+    authority = models.TextField(_("authority"), default="", db_default="", blank=True)
 
     class Meta:
         verbose_name = _("statement")

@@ -160,3 +160,33 @@ def test_aggregate_command_full_rebuild_reports_the_differences(passed, commune)
     output = StringIO()
     call_command("lms_aggregate", "--full", stdout=output)
     assert AggregationState.objects.get().checked_at is not None
+
+
+def test_full_rebuild_counts_and_repairs_every_kind_of_wrong_history_and_level(uri):
+    """Dates moved, rows missing or extra, a level out of range, a learner unknown to the evidence."""
+    Statement.objects.bulk_create(
+        [
+            statement("a", v.PASSED.id, validated=[{"competence": uri["1.1"], "level": 3}], when=day(10)),
+            statement("a", v.PASSED.id, validated=[{"competence": uri["1.1"], "level": 5}], when=day(20)),
+            statement("a", v.COMPLETED.id, declared=[{"competence": uri["2.1"], "level": 4}], when=day(30)),
+            statement("b", v.PASSED.id, validated=[{"competence": uri["1.1"], "level": 2}], when=day(40)),
+        ]
+    )
+    services.process_new_statements()
+    right_history = services.level_history_frame()
+    level_columns = ("actor_name", "competence", "kind", "level")
+    right_levels = sorted(LearnerCompetenceLevel.objects.values_list(*level_columns))
+    history = LearnerLevelHistory.objects
+    history.filter(actor_name="a", kind="validated", level=2).update(reached_at=day(15))  # 2 rows differ
+    history.filter(actor_name="a", kind="declared", level=4).delete()  # 1
+    history.filter(actor_name="b", level=2).delete()  # 1
+    competence = history.filter(actor_name="a", level=1, kind="validated").get().competence
+    history.create(actor_name="a", competence=competence, kind="validated", level=9, reached_at=day(1))  # 1
+    history.create(actor_name="z", competence=competence, kind="declared", level=1, reached_at=day(1))  # 1
+    LearnerCompetenceLevel.objects.filter(actor_name="a", kind="validated").update(level=4)
+    LearnerCompetenceLevel.objects.filter(actor_name="b").delete()
+
+    assert services.rebuild_levels() == 6
+    assert services.level_history_frame().equals(right_history)
+    assert sorted(LearnerCompetenceLevel.objects.values_list(*level_columns)) == right_levels
+    assert services.rebuild_levels() == 0

@@ -289,8 +289,8 @@ def test_a_failing_nightly_level_check_waits_for_the_read_beside_it(varied, monk
         reads.append(self)
         background(self, function, *args, **kwargs)
 
-    def failing_levels(after_evidence=None):
-        after_evidence(0)
+    def failing_levels(on_bound=None):
+        on_bound(0)
         raise RuntimeError("the level check failed")
 
     monkeypatch.setattr(services._InBackground, "__init__", spy)
