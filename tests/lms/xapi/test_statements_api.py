@@ -100,6 +100,21 @@ def test_the_authority_is_the_client(api, lrs_client):
     assert stored["authority"]["account"]["name"] == lrs_client.key
 
 
+def test_the_properties_the_lrs_sets_come_back_in_every_format_and_every_read(api, lrs_client):
+    """``stored``, ``authority`` and the default ``version`` live in columns; every read puts them back."""
+    body = {key: value for key, value in statement().items() if key != "version"}
+    api.post("statements", {**body, "stored": "2001-01-01T00:00:00Z"})
+    single = api.get("statements", {"statementId": body["id"]}).json()
+    listed = api.get("statements").json()["statements"]
+    canonical = api.get("statements", {"statementId": body["id"], "format": "canonical"}).json()
+    ids = api.get("statements", {"statementId": body["id"], "format": "ids"}).json()
+    for read in (single, listed[0], canonical, ids):
+        assert read["version"] == "1.0.0"
+        assert read["stored"] != "2001-01-01T00:00:00Z" and read["stored"].endswith("+00:00")
+        assert read["authority"]["account"]["name"] == lrs_client.key
+    assert single == listed[0]
+
+
 def test_a_collectivity_client_attributes_its_statements(commune_api, commune):
     body = statement()
     commune_api.post("statements", body)
