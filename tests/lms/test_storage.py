@@ -137,3 +137,28 @@ def test_outside_a_transaction_a_batch_is_one_copy_and_a_resent_or_conflicting_o
     with pytest.raises(StatementConflict):
         get_store().store([third, {**first, "verb": {"id": v.COMPLETED.id}}])
     assert not Statement.objects.filter(statement_id=third["id"]).exists()
+
+
+def test_every_column_keeps_backslashes_tabs_and_newlines_through_copy():
+    """COPY's text format escapes them: the authority, the verb, the related columns, the actor's keys."""
+    odd = "x\\y\tz\nw\r\\N"
+    statement = _statement(
+        verb={"id": "http://testserver/verbs/a\\b"},
+        actor={"objectType": "Agent", "account": {"homePage": "http://testserver", "name": odd}},
+        context={"contextActivities": {"grouping": [{"id": "http://testserver/activities/g\\h"}]}},
+    )
+    authority = {
+        "objectType": "Agent",
+        "name": odd,
+        "account": {"homePage": "http://testserver", "name": "c"},
+    }
+    get_store().store([statement], authority=authority)
+    row = Statement.objects.get()
+    assert (row.actor_name, row.verb, row.statement["authority"]) == (
+        odd,
+        "http://testserver/verbs/a\\b",
+        authority,
+    )
+    assert row.agent_ifi == f"account:http://testserver|{odd}"
+    assert "\nhttp://testserver/activities/g\\h\n" in row.related_activities
+    assert f"\naccount:http://testserver|{odd}\n" in row.related_agents
