@@ -507,11 +507,11 @@ def rebuild_levels(*, on_bound=None) -> int:
     with transaction.atomic():
         state, _ = AggregationState.objects.select_for_update().get_or_create(name=LEVELS_PIPELINE)
         upper = safe_upper_bound(0)
+        if on_bound is not None:
+            on_bound(upper)
         if connection.vendor == "postgresql":
-            mismatches = _rebuild_levels_in_postgresql(upper, on_bound)
+            mismatches = _rebuild_levels_in_postgresql(upper)
         else:
-            if on_bound is not None:
-                on_bound(upper)
             mismatches = _rebuild_levels_with_pandas(upper)
         state.watermark = upper
         state.checked_at = timezone.now()
@@ -748,7 +748,7 @@ def _drop_indexes(cursor, tables) -> list[str]:
     ]
 
 
-def _rebuild_levels_in_postgresql(upper: int, on_bound=None) -> int:
+def _rebuild_levels_in_postgresql(upper: int) -> int:
     """The full rebuild as set-based SQL: the same rules, at the speed of a scan of the statements.
 
     The evidence is computed once (a temporary table), then the history in one row per (learner, competence,
@@ -773,8 +773,6 @@ def _rebuild_levels_in_postgresql(upper: int, on_bound=None) -> int:
         cursor.execute("SET LOCAL work_mem = '256MB'")
         # Compiling this query costs more than the JIT saves (~1.5 s of LLVM work for a few seconds' run).
         cursor.execute("SET LOCAL jit = off")
-        if on_bound is not None:
-            on_bound(upper)
         cursor.execute(_EVIDENCE_SQL, params)
         cursor.execute("ANALYZE lms_new_evidence")
         cursor.execute(_NEW_GROUPS_SQL)
