@@ -133,14 +133,12 @@ def prepare(statements: list[dict], *, authority: dict | None, now) -> list[_Row
             statement["timestamp"] = stored
         statement.pop("stored", None)
         row = _Row()
-        if authority is None and "authority" in statement:
+        own = statement.pop("authority", None)
+        if authority is None and own is not None:
             # A statement Tremplin stores with its own authority keeps it.
-            own = statement.pop("authority")
-            row.authority = orjson.dumps(own).decode()
+            used, row.authority = own, orjson.dumps(own).decode()
         else:
-            own = None
-            statement.pop("authority", None)
-            row.authority = shared_text
+            used, row.authority = shared, shared_text
         actor, target = statement["actor"], statement["object"]
         object_type = target.get("objectType", "Activity")
         context = statement.get("context") or {}
@@ -156,7 +154,7 @@ def prepare(statements: list[dict], *, authority: dict | None, now) -> list[_Row
         row.registration = context.get("registration")
         row.ref_id = target["id"].lower() if object_type == "StatementRef" else None
         row.timestamp = timestamp
-        agents, activities = related(statement, authority=own or shared)
+        agents, activities = related(statement, authority=used)
         row.related_agents = lines(agents)
         row.related_activities = lines(activities)
         row.data = statement
