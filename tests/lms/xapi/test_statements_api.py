@@ -222,6 +222,27 @@ def test_agent_filter_tells_apart_accounts_of_the_same_name_on_other_platforms(a
     assert [s["id"] for s in response.json()["statements"]] == [elsewhere["id"]]
 
 
+def test_since_and_until_filter_on_the_time_the_lrs_stored_each_statement(api):
+    """Bounds on ``stored`` (xAPI: ``since`` exclusive, ``until`` inclusive), whatever the ``timestamp``."""
+    batches = [[statement(timestamp="2020-01-01T00:00:00Z")] for _ in range(3)]
+    for batch, day in zip(batches, (1, 2, 3), strict=True):
+        api.post("statements", batch)
+        Statement.objects.filter(statement_id=batch[0]["id"]).update(stored=f"2026-03-0{day}T12:00:00+00:00")
+    first, second, third = (batch[0]["id"] for batch in batches)
+
+    def ids(**params):
+        return [s["id"] for s in api.get("statements", params).json()["statements"]]
+
+    assert ids(since="2026-03-01T12:00:00Z") == [third, second]
+    assert ids(until="2026-03-02T12:00:00Z") == [second, first]
+    assert ids(since="2026-03-01T00:00:00Z", until="2026-03-02T23:00:00+00:00", ascending="true") == [
+        first,
+        second,
+    ]
+    assert ids(since="2026-03-03T12:00:00Z") == []
+    assert api.get("statements", {"since": "yesterday"}).status_code == 400
+
+
 def test_related_activities_finds_context_activities(api):
     body = statement(context={"contextActivities": {"grouping": [{"id": "http://testserver/courses/c"}]}})
     api.post("statements", [body, statement()])
