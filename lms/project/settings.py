@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Requests to the LRS (/xapi/) go straight to their view from here: the middleware below serves people.
+    "lms.xapi.middleware.LrsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lms.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
