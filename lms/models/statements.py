@@ -87,7 +87,6 @@ class Statement(models.Model):
             models.Index(fields=["actor_name"], name="lms_stmt_actor_name"),
             models.Index(fields=["object_id"], name="lms_stmt_object"),
             models.Index(fields=["registration"], name="lms_stmt_registration"),
-            # A BRIN index on PostgreSQL (migration 0015): ``stored`` follows the table's physical order.
             models.Index(fields=["stored"], name="lms_stmt_stored"),
             models.Index(fields=["collectivity", "seq"], name="lms_stmt_collectivity_seq"),
             # Few statements refer to others: a partial index costs the others nothing.

@@ -112,18 +112,6 @@ def test_actor_keys_and_activity_ids_are_compared_byte_by_byte_on_postgresql():
     ) == [uuid.UUID(upper["id"])]
 
 
-def test_the_stored_index_is_a_brin_index_on_postgresql():
-    """Migration 0015: ``stored`` follows the table's order; a BRIN index costs ingestion next to nothing."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite keeps a b-tree")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'lms_stmt_stored'")
-        (definition,) = cursor.fetchone()
-    assert "USING brin (stored)" in definition
-
-
 @pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_a_batch_is_one_copy_and_a_resent_or_conflicting_one_still_behaves():
     """Outside a transaction (as the LRS stores) a batch without voiding goes in as one COPY, committed at
