@@ -47,7 +47,8 @@ class LrsMiddleware:
 
     def __call__(self, request):
         prefix = self.prefix()
-        if not prefix or not request.path_info.startswith(prefix):
+        if not prefix or not request.path_info.startswith(prefix) or hasattr(request, "urlconf"):
+            # (A request given its own URLconf by an earlier middleware is left to Django's handler.)
             return self.get_response(request)
         try:
             match = resolve(request.path_info)

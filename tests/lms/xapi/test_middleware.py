@@ -52,3 +52,17 @@ def test_errors_keep_their_status_and_message(api):
     response = api.post("statements", b"{not json", content_type="application/json")
     assert response.status_code == 400
     assert "not valid JSON" in response.json()["message"]
+
+
+def test_a_request_given_its_own_urlconf_is_left_to_djangos_handler(rf):
+    from django.http import HttpResponse
+
+    from lms.xapi.middleware import LrsMiddleware
+
+    passed_on = HttpResponse("the whole chain")
+    middleware = LrsMiddleware(lambda request: passed_on)
+    request = rf.get("/xapi/about")
+    request.urlconf = "tests.urls"
+    assert middleware(request) is passed_on
+    assert middleware(rf.get("/elsewhere/")) is passed_on
+    assert middleware(rf.get("/xapi/about")).status_code == 200  # the LRS's own view
