@@ -1,9 +1,10 @@
 """The LRS's own lane through the site's middleware (``lms.xapi.middleware.LrsMiddleware``)."""
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 
-from lms.xapi.middleware import lrs_prefix
+from lms.xapi.middleware import LrsMiddleware, lrs_prefix
 
 from .conftest import statement
 
@@ -55,10 +56,6 @@ def test_errors_keep_their_status_and_message(api):
 
 
 def test_a_request_given_its_own_urlconf_is_left_to_djangos_handler(rf):
-    from django.http import HttpResponse
-
-    from lms.xapi.middleware import LrsMiddleware
-
     passed_on = HttpResponse("the whole chain")
     middleware = LrsMiddleware(lambda request: passed_on)
     request = rf.get("/xapi/about")
