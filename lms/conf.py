@@ -44,6 +44,9 @@ DEFAULTS = {
     "LRS_MAX_LIMIT": 500,
     # LRS API: seconds a web process remembers a verified client secret (password hashing is slow by design).
     "LRS_AUTH_CACHE_SECONDS": 60,
+    # LRS API: origins whose scripts may call it from a browser (CORS), e.g. ["https://contenus.example.fr"];
+    # ["*"]: any origin (clients send their credentials themselves, the LRS reads no cookie); []: none.
+    "LRS_CORS_ORIGINS": ["*"],
     # Forwarding to external LRSs: seconds before an HTTP request to a target gives up.
     "FORWARDING_TIMEOUT": 30,
     # Forwarding: dotted path of the backend that sends batches to a target LRS.

@@ -1,4 +1,5 @@
-"""The HTTP side of the LRS: version header, alternate request syntax, authentication, limits and errors.
+"""The HTTP side of the LRS: version header, alternate request syntax, authentication, limits, errors and
+cross-origin requests (CORS).
 
 Every resource view of :mod:`lms.xapi.views` derives from :class:`XapiView` and handles an
 :class:`XapiRequest`; errors are raised as :class:`XapiError` (or the xAPI errors of
@@ -14,6 +15,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 from django.http import HttpResponse, JsonResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -167,6 +169,74 @@ def error_response(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": True, "message": message}, status=status)
 
 
+#: Cross-origin requests (CORS): an activity running in a browser on another site — a package or an address
+#: launched from a lesson, H5P content, an authoring tool's export — calls the LRS with ``fetch``. It sends
+#: its LRS credentials itself (``Authorization``): the LRS reads no cookie, so allowing an origin gives it
+#: nothing it does not already hold, and no ``Access-Control-Allow-Credentials`` is sent.
+CORS_METHODS = "GET, HEAD, POST, PUT, DELETE"
+#: The headers an xAPI client sends that a browser asks about (when the preflight does not list its own).
+CORS_REQUEST_HEADERS = "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match"
+#: The LRS's headers a script may read besides the safelisted ones (``Content-Type``, ``Last-Modified``…).
+CORS_EXPOSED_HEADERS = "ETag, X-Experience-API-Consistent-Through, X-Experience-API-Version"
+#: Seconds a browser may reuse a preflight's answer (browsers cap it: 2 hours in Chromium).
+CORS_MAX_AGE = "86400"
+_HEADER_LIST = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+(?:\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$")
+
+
+def allowed_origin(origin: str | None) -> str | None:
+    """The ``Access-Control-Allow-Origin`` answered to a request from ``origin``; None when not allowed.
+
+    ``LMS_LRS_CORS_ORIGINS`` lists the allowed origins (``"https://contenus.example.fr"``) or holds ``"*"``
+    (any origin, the default); an empty list allows none.
+    """
+    if not origin:
+        return None
+    allowed = lms_settings.LRS_CORS_ORIGINS
+    if isinstance(allowed, str):
+        allowed = [allowed]
+    if "*" in allowed:
+        return "*"
+    wanted = origin.rstrip("/").lower()
+    return origin if any(wanted == entry.rstrip("/").lower() for entry in allowed) else None
+
+
+def preflight_response(request) -> HttpResponse:
+    """The answer to a CORS preflight (``OPTIONS`` with ``Access-Control-Request-Method``).
+
+    No credentials and no version header: a browser sends neither before the real request.
+    """
+    origin = allowed_origin(request.headers.get("Origin"))
+    if origin is None:
+        return error_response(
+            403, "cross-origin requests from this origin are not allowed (LMS_LRS_CORS_ORIGINS)"
+        )
+    response = HttpResponse(status=204)
+    requested = request.headers.get("Access-Control-Request-Headers", "").strip()
+    response["Access-Control-Allow-Methods"] = CORS_METHODS
+    # The headers the browser asks for (a script's own, such as X-Requested-With), else the xAPI ones.
+    response["Access-Control-Allow-Headers"] = (
+        requested if _HEADER_LIST.match(requested) else CORS_REQUEST_HEADERS
+    )
+    response["Access-Control-Max-Age"] = CORS_MAX_AGE
+    _allow(response, origin)
+    return response
+
+
+def add_cors_headers(request, response) -> None:
+    """Let a script of an allowed origin read ``response`` (errors included: it must see why it failed)."""
+    origin = allowed_origin(request.headers.get("Origin"))
+    if origin is not None:
+        response["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
+        _allow(response, origin)
+
+
+def _allow(response, origin: str) -> None:
+    response["Access-Control-Allow-Origin"] = origin
+    if origin != "*":
+        # The answer depends on the origin: a cache must not give one origin's answer to another.
+        patch_vary_headers(response, ["Origin"])
+
+
 def multipart_parts(body: bytes, content_type: str) -> list[tuple[dict, bytes]]:
     """Split a ``multipart/mixed`` body into (headers, content) parts.
 
@@ -195,6 +265,10 @@ class XapiView(View):
 
     def dispatch(self, request, *args, **kwargs):
         version = VERSION
+        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            response = preflight_response(request)
+            response["X-Experience-API-Version"] = version
+            return response
         try:
             xrequest = unfold(request)
             requested = xrequest.headers.get("x-experience-api-version")
@@ -237,6 +311,8 @@ class XapiView(View):
         except StatementError as error:
             response = error_response(400, str(error))
         response["X-Experience-API-Version"] = version
+        if "Origin" in request.headers:
+            add_cors_headers(request, response)
         return response
 
 

@@ -65,6 +65,30 @@ def _browser_content():
     return content
 
 
+@pytest.fixture(scope="module", autouse=True)
+def restore_migrated_data(django_db_setup, django_db_blocker):
+    """Live-server tests flush the tables: put back what migrations created (Wagtail's root page, locale…)
+    after the last one, so that the tests after them find it."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        contents = connection.creation.serialize_db_to_string()
+    yield
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+    from django.core.management.color import no_style
+
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        connection.creation.deserialize_db_from_string(contents)
+        statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models())
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    ContentType.objects.clear_cache()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
