@@ -311,7 +311,7 @@ class XapiView(View):
         except StatementError as error:
             response = error_response(400, str(error))
         response["X-Experience-API-Version"] = version
-        if "Origin" in request.headers:
+        if "HTTP_ORIGIN" in request.META:  # (request.headers would be built for every request)
             add_cors_headers(request, response)
         return response
 
