@@ -180,7 +180,8 @@ CORS_REQUEST_HEADERS = "Authorization, Content-Type, X-Experience-API-Version, I
 CORS_EXPOSED_HEADERS = "ETag, X-Experience-API-Consistent-Through, X-Experience-API-Version"
 #: Seconds a browser may reuse a preflight's answer (browsers cap it: 2 hours in Chromium).
 CORS_MAX_AGE = "86400"
-_HEADER_LIST = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+(?:\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$")
+#: A list of header names (tokens between commas, spaces or tabs around them): nothing else is echoed.
+_HEADER_LIST = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+(?:[ \t]*,[ \t]*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*")
 
 
 def allowed_origin(origin: str | None) -> str | None:
@@ -215,7 +216,7 @@ def preflight_response(request) -> HttpResponse:
     response["Access-Control-Allow-Methods"] = CORS_METHODS
     # The headers the browser asks for (a script's own, such as X-Requested-With), else the xAPI ones.
     response["Access-Control-Allow-Headers"] = (
-        requested if _HEADER_LIST.match(requested) else CORS_REQUEST_HEADERS
+        requested if _HEADER_LIST.fullmatch(requested) else CORS_REQUEST_HEADERS
     )
     response["Access-Control-Max-Age"] = CORS_MAX_AGE
     _allow(response, origin)
