@@ -72,7 +72,8 @@ def test_my_learning_page_shows_the_carried_level_and_the_date_reached(v2, agent
     client.force_login(agent)
     page = client.get(reverse("lms:my_learning")).content.decode()
     title = Competence.objects.get(framework=v2, code="4.2").title
-    assert f"4.2 {title}</th><td>3</td><td>{reached:%d/%m/%Y}</td>" in page
+    # The page dates in the site's time zone (Paris): from 22:00 or 23:00 UTC, the next day there.
+    assert f"4.2 {title}</th><td>3</td><td>{timezone.localtime(reached):%d/%m/%Y}</td>" in page
 
 
 def test_a_crosswalk_carries_the_level_to_the_other_framework(evidence_on_v1, agent, reached):
