@@ -201,4 +201,6 @@ def multipart_response_body(document: dict, statements: list[dict]) -> tuple[byt
             b"\r\n",
         ]
     chunks.append(f"--{boundary}--\r\n".encode())
-    return b"".join(chunks), f'multipart/mixed; boundary="{boundary}"'
+    # A bare token (hex needs no quotes): clients that do not unquote the parameter, the ADL conformance
+    # suite's parser among them, would look for `--"…"` in the body.
+    return b"".join(chunks), f"multipart/mixed; boundary={boundary}"

@@ -81,6 +81,9 @@ def test_attachments_are_returned_as_multipart_parts(api):
     body = statement(attachments=[_attachment(content)])
     _post(api, body, [(content, "text/plain")])
     response = api.get("statements", {"statementId": body["id"], "attachments": "true"})
+    # The boundary as a bare token, as naive clients read it.
+    boundary = response["Content-Type"].split("boundary=")[1]
+    assert response.content.startswith(f"--{boundary}\r\n".encode())
     message = BytesParser(policy=HTTP).parsebytes(
         b"Content-Type: " + response["Content-Type"].encode() + b"\r\n\r\n" + response.content
     )
