@@ -68,20 +68,16 @@ def launched(live_server, other_site, settings):
     return launch_url(f"{other_site}/activity.html", grant)
 
 
-def _send(browser, address) -> tuple[str, object]:
+def _send(page, address) -> tuple[str, object]:
     """Open the activity in Chromium and let it send a statement; return its id and what fetch gave."""
-    page = browser.new_page()
-    try:
-        page.goto(address)
-        statement_id = str(uuid.uuid4())
-        result = page.evaluate(f"send({json.dumps(statement_id)}).then((r) => r, (error) => String(error))")
-    finally:
-        page.context.close()
+    page.goto(address)
+    statement_id = str(uuid.uuid4())
+    result = page.evaluate(f"send({json.dumps(statement_id)}).then((r) => r, (error) => String(error))")
     return statement_id, result
 
 
-def test_an_activity_on_another_site_posts_its_learners_statement_from_the_browser(browser, launched):
-    statement_id, result = _send(browser, launched)
+def test_an_activity_on_another_site_posts_its_learners_statement_from_the_browser(page, launched):
+    statement_id, result = _send(page, launched)
 
     assert isinstance(result, dict), result  # not a fetch error
     assert result["status"] == 200, result
@@ -91,10 +87,10 @@ def test_an_activity_on_another_site_posts_its_learners_statement_from_the_brows
     assert stored.actor_name == "learner-7"
 
 
-def test_the_browser_blocks_an_origin_the_setting_does_not_allow(browser, launched, settings):
+def test_the_browser_blocks_an_origin_the_setting_does_not_allow(page, launched, settings):
     settings.LMS_LRS_CORS_ORIGINS = ["https://contenus.example.fr"]
 
-    statement_id, result = _send(browser, launched)
+    statement_id, result = _send(page, launched)
 
     assert isinstance(result, str) and "TypeError" in result  # what fetch raises when CORS refuses
     assert not Statement.objects.filter(statement_id=statement_id).exists()
