@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from .conftest import basic, statement
+from .conftest import Api, statement
 
 CONTENT_ORIGIN = "https://contenus.example.fr"
 
@@ -64,16 +64,7 @@ def test_a_statement_posted_from_another_origin_is_stored_and_its_answer_readabl
 
 
 def test_an_error_is_readable_from_another_origin_and_credentials_are_still_required(lrs_client):
-    response = Client().post(
-        "/xapi/statements",
-        data=b"[]",
-        content_type="application/json",
-        headers={
-            "Origin": CONTENT_ORIGIN,
-            "X-Experience-API-Version": "1.0.3",
-            "Authorization": basic("nobody"),
-        },
-    )
+    response = Api("nobody").post("statements", b"[]", headers={"Origin": CONTENT_ORIGIN})
 
     assert response.status_code == 401
     assert response["Access-Control-Allow-Origin"] == "*"
