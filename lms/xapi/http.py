@@ -24,7 +24,7 @@ from lms.conf import lms_settings
 from lms.models import LrsClient
 
 from .auth import authenticate
-from .errors import StatementConflict, StatementError
+from .errors import StatementConflict, StatementError, StatementForbidden
 
 VERSION = "1.0.3"
 _ACCEPTED_VERSION = re.compile(r"^(?:1\.0(?:\.\d+)?|2\.0\.0)$")
@@ -309,6 +309,8 @@ class XapiView(View):
                 response[name] = value
         except StatementConflict as error:
             response = error_response(409, str(error))
+        except StatementForbidden as error:
+            response = error_response(403, str(error))
         except StatementError as error:
             response = error_response(400, str(error))
         response["X-Experience-API-Version"] = version

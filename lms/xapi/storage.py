@@ -20,7 +20,7 @@ from lms.signals import statements_stored
 
 from . import vocabulary as v
 from .agents import actor_key, ifi_key, lines, related
-from .errors import StatementConflict, StatementError, ValidationError
+from .errors import StatementConflict, StatementError, StatementForbidden, ValidationError
 from .validation import check_statement
 
 __all__ = [
@@ -234,13 +234,25 @@ class DatabaseStatementStore(StatementStore):
                 known = existing.get(row.statement_id)
                 if known is None:
                     new_rows.append(row)
-                elif not same_statement(known, row.data):
+                    continue
+                data, owner = known
+                if collectivity_id is not None and owner != collectivity_id:
+                    # Ids are unique across the store: the id cannot be stored again, and the writer, who
+                    # reads its collectivity's statements only, must not be told "stored" for a statement
+                    # it will never read (nor be shown whether its content matches).
+                    raise StatementConflict(
+                        f"statement {row.statement_id}: this id is already used by a statement of another "
+                        "collectivity"
+                    )
+                if not same_statement(data, row.data):
                     raise StatementConflict(
                         f"statement {row.statement_id}: stored already with a different content"
                     )
             if not new_rows:
                 return
             voided_ids = [row.ref_id for row in new_rows if row.verb == v.VOIDED.id]
+            if voided_ids and collectivity_id is not None:
+                _check_voidable(voided_ids, collectivity_id)
             if connection.vendor == "postgresql":
                 self._copy(new_rows, now, collectivity_id)
             else:
@@ -343,18 +355,42 @@ def copy_data(rows, now, collectivity_id) -> bytes:
     return b"".join(parts)
 
 
-def _existing(statement_ids: list[str]) -> dict[str, dict]:
-    """The stored statements among these ids, by id (one query, ids compared as text-cast UUIDs)."""
+def _existing(statement_ids: list[str]) -> dict[str, tuple[dict, int | None]]:
+    """The stored statements among these ids: ``{id: (data, collectivity id)}`` (one query, ids compared as
+    text-cast UUIDs)."""
     if connection.vendor != "postgresql":
-        rows = Statement.objects.filter(statement_id__in=statement_ids).values_list("statement_id", "data")
-        return {str(statement_id): data for statement_id, data in rows}
+        rows = Statement.objects.filter(statement_id__in=statement_ids).values_list(
+            "statement_id", "data", "collectivity_id"
+        )
+        return {str(statement_id): (data, owner) for statement_id, data, owner in rows}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT statement_id::text, data::text FROM {Statement._meta.db_table} "
+            f"SELECT statement_id::text, data::text, collectivity_id FROM {Statement._meta.db_table} "
             "WHERE statement_id = ANY(%s::uuid[])",
             [statement_ids],
         )
-        return {statement_id: orjson.loads(data) for statement_id, data in cursor.fetchall()}
+        return {statement_id: (orjson.loads(data), owner) for statement_id, data, owner in cursor.fetchall()}
+
+
+def _check_voidable(target_ids: list, collectivity_id: int) -> None:
+    """A client of a collectivity voids its collectivity's statements only.
+
+    It reads no other statement, so voiding one would change what another collectivity's clients, learners
+    and dashboards see. Voiding an id that is not stored is accepted, as the spec asks.
+
+    Raises:
+        StatementForbidden: a target is a statement of another collectivity, or a platform-wide one.
+    """
+    foreign = (
+        Statement.objects.filter(statement_id__in=target_ids)
+        .exclude(collectivity_id=collectivity_id)
+        .values_list("statement_id", flat=True)
+        .first()
+    )
+    if foreign is not None:
+        raise StatementForbidden(
+            f"statement {foreign}: a client of a collectivity may void only that collectivity's statements"
+        )
 
 
 @contextmanager

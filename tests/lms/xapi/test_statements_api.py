@@ -133,6 +133,58 @@ def test_a_collectivity_client_cannot_read_another_collectivitys_statement(commu
     assert commune_api.get("statements", {"statementId": body["id"]}).status_code == 404
 
 
+def voiding(target_id) -> dict:
+    return statement(
+        verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+        object={"objectType": "StatementRef", "id": target_id},
+    )
+
+
+def test_a_collectivity_client_cannot_void_another_collectivitys_statement(commune_api, other_api):
+    target = statement()
+    other_api.post("statements", target)
+    response = commune_api.post("statements", [statement(), voiding(target["id"])])
+    assert response.status_code == 403
+    assert "void only that collectivity's statements" in response.json()["message"]
+    assert other_api.get("statements", {"statementId": target["id"]}).status_code == 200
+    assert Statement.objects.count() == 1  # nothing of the refused batch
+
+
+def test_a_collectivity_client_cannot_void_a_platform_wide_statement(commune_api, api):
+    target = statement()
+    api.post("statements", target)
+    assert commune_api.post("statements", voiding(target["id"])).status_code == 403
+    assert api.get("statements", {"statementId": target["id"]}).status_code == 200
+
+
+def test_a_collectivity_client_voids_its_own_statements(commune_api):
+    target = statement()
+    commune_api.post("statements", target)
+    assert commune_api.post("statements", voiding(target["id"])).status_code == 200
+    assert commune_api.get("statements", {"voidedStatementId": target["id"]}).status_code == 200
+
+
+def test_a_platform_wide_client_voids_a_collectivitys_statement(commune_api, api):
+    target = statement()
+    commune_api.post("statements", target)
+    assert api.post("statements", voiding(target["id"])).status_code == 200
+    assert commune_api.get("statements", {"statementId": target["id"]}).status_code == 404
+
+
+def test_resending_another_collectivitys_statement_is_a_conflict_that_reveals_nothing(
+    commune_api, other_api, other_commune
+):
+    target = statement()
+    other_api.post("statements", target)
+    same = commune_api.post("statements", target)
+    changed = commune_api.post(
+        "statements", {**target, "verb": {"id": "http://adlnet.gov/expapi/verbs/failed"}}
+    )
+    assert (same.status_code, changed.status_code) == (409, 409)
+    assert same.json()["message"] == changed.json()["message"]
+    assert Statement.objects.get().collectivity == other_commune
+
+
 @override_settings(LMS_LRS_MAX_BODY_SIZE=1000)
 def test_a_body_over_the_limit_gets_413(api):
     assert api.post("statements", [statement() for _ in range(10)]).status_code == 413
