@@ -5,9 +5,16 @@ are sent in batches, oldest first, by a Celery task (:mod:`lms.xapi.tasks`), nev
 them (with eager Celery, the embedded default without a broker, nothing is forwarded from requests).
 Delivery is at least once and idempotent by statement id (an LRS answers a re-sent statement as a no-op).
 
-- A network error, a 5xx or a 429 keeps the watermark: the failure is recorded, the task retries with backoff.
-- Any other refusal (4xx) records the batch as a failure, visible in the admin, and moves on; the batch is
-  re-sent when someone retries the failure.
+- A network error, a 5xx, a 429 or 408, and the answers of a misconfigured target (401 and 403: its
+  credentials; 404: its endpoint) keep the watermark: the failure is recorded, the task retries with backoff,
+  and once the target is fixed everything after the watermark goes, nothing is skipped.
+- Any other refusal (a 400 for one statement, say) records the batch as a failure, visible in the admin, and
+  moves on; the batch is re-sent when someone retries the failure.
+- Statements with attachments go as ``multipart/mixed`` with their stored parts (and signatures), as a
+  client of the target would send them; the others as JSON.
+- The watermark never passes a statement that is not committed yet: ``seq`` comes from a sequence, and a
+  transaction may take a ``seq`` and commit after a later one. A batch stops before a gap in the sequence
+  while a writing transaction that may fill it is still open (:func:`_committed_prefix`).
 
 The HTTP client is a backend chosen by ``LMS_FORWARDING_BACKEND`` (a dotted path).
 """
@@ -18,8 +25,10 @@ import time
 import urllib.error
 import urllib.request
 from abc import ABC, abstractmethod
+from datetime import timedelta
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -29,12 +38,23 @@ from lms.conf import lms_settings
 from lms.models import ForwardingFailure, ForwardingTarget, Statement
 from lms.models.statements import full_statement
 
+from .attachments import multipart_response_body
+
 #: Batches a task sends before handing over to a new task run (so one target cannot hold a worker for long).
 MAX_BATCHES_PER_RUN = 20
 #: How long a web process trusts its list of active targets (:func:`cached_active_target_ids`).
 ACTIVE_TARGETS_CACHE_SECONDS = 2.0
 
+#: Refusals that say nothing against the batch: too many requests, a timeout, and a misconfigured target
+#: (credentials, endpoint), which an administrator fixes. The batch waits, and nothing after it is skipped.
+RETRYABLE_STATUSES = frozenset({401, 403, 404, 408, 429})
+
 _active_targets: tuple[float, list[int]] | None = None
+
+
+def _has_attachments(statement: dict) -> bool:
+    target = statement.get("object") or {}
+    return bool(statement.get("attachments") or target.get("attachments"))
 
 
 class ForwardingError(Exception):
@@ -66,22 +86,59 @@ class HttpForwardingBackend(ForwardingBackend):
 
     def send(self, target, statements):
         url = target.endpoint.rstrip("/") + "/statements"
-        headers = {"Content-Type": "application/json", "X-Experience-API-Version": "1.0.3"}
+        if any(_has_attachments(statement) for statement in statements):
+            body, content_type = multipart_response_body(statements, statements)
+        else:
+            body, content_type = json.dumps(statements).encode(), "application/json"
+        headers = {"Content-Type": content_type, "X-Experience-API-Version": "1.0.3"}
         if target.username:
             token = base64.b64encode(f"{target.username}:{target.password}".encode()).decode()
             headers["Authorization"] = f"Basic {token}"
-        request = urllib.request.Request(
-            url, data=json.dumps(statements).encode(), headers=headers, method="POST"
-        )
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=lms_settings.FORWARDING_TIMEOUT) as response:
                 response.read()
         except urllib.error.HTTPError as error:
             body = error.read()[:500].decode("utf-8", "replace")
-            retryable = error.code >= 500 or error.code == 429
+            retryable = error.code >= 500 or error.code in RETRYABLE_STATUSES
             raise ForwardingError(f"HTTP {error.code} from {url}: {body}", retryable=retryable) from error
         except (urllib.error.URLError, OSError) as error:
             raise ForwardingError(f"{url}: {error}", retryable=True) from error
+
+
+def _committed_prefix(rows: list, after: int) -> list:
+    """The rows of a batch (``(seq, statement)``, in ``seq`` order) that can be sent without skipping a
+    statement still in flight.
+
+    A ``seq`` missing between ``after`` and the last row is either a rolled-back insert (a hole for good)
+    or a transaction not committed yet, which would commit below the watermark and never be sent. On
+    PostgreSQL the batch stops before the first gap whose next row was stored after the oldest writing
+    transaction still open began (one second of slack, as ``lms.analytics.services._hole_may_fill``): that
+    transaction may hold the missing ``seq``. Gaps are looked for in the whole sequence, whatever the
+    target's collectivity. Elsewhere (SQLite: one writer at a time) no transaction commits below a later
+    one.
+    """
+    if not rows or connection.vendor != "postgresql":
+        return rows
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+        )
+        (oldest_writer,) = cursor.fetchone()
+    if oldest_writer is None:
+        return rows
+    after_gaps = (
+        Statement.objects.filter(seq__gt=after + 1, seq__lte=rows[-1][0])
+        .filter(~Exists(Statement.objects.filter(seq=OuterRef("seq") - 1)))
+        .filter(stored__gte=oldest_writer - timedelta(seconds=1))
+        .order_by("seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    if after_gaps is None:
+        return rows
+    return [row for row in rows if row[0] < after_gaps]
 
 
 def get_backend() -> ForwardingBackend:
@@ -134,7 +191,9 @@ def forward_pending(target_id: int) -> int:
             target = ForwardingTarget.objects.select_for_update().filter(pk=target_id, active=True).first()
             if target is None:
                 return sent
-            rows = _statements(target, target.last_seq, limit=target.batch_size)
+            rows = _committed_prefix(
+                _statements(target, target.last_seq, limit=target.batch_size), target.last_seq
+            )
             if not rows:
                 return sent
             try:

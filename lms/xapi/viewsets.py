@@ -88,9 +88,9 @@ class ForwardingFailureForm(forms.ModelForm):
     def save(self, commit=True):
         failure = super().save(commit=commit)
         if self.cleaned_data.get("retry_now") and failure.pk:
-            from .tasks import retry_forwarding_failure
+            from .tasks import retry_now
 
-            transaction.on_commit(lambda: retry_forwarding_failure.delay(failure.pk))
+            transaction.on_commit(lambda: retry_now(failure.pk))
         return failure
 
 

@@ -145,3 +145,82 @@ def test_the_active_targets_are_asked_once_within_the_cache_delay(target, django
     forwarding.cached_active_target_ids()
     with django_assert_num_queries(0):
         forwarding.cached_active_target_ids()
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_a_misconfigured_target_keeps_the_watermark_until_it_is_fixed(target, target_lrs, status):
+    ids = _store(3)
+    target_lrs.status = status
+    with pytest.raises(forwarding.ForwardingError):
+        forwarding.forward_pending(target.pk)
+    target.refresh_from_db()
+    assert target.last_seq == 0
+    target_lrs.status = 200
+    forwarding.forward_pending(target.pk)
+    assert (target_lrs.ids, ForwardingFailure.objects.filter(resolved=False).count()) == (ids, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_committed_after_a_later_one_is_still_forwarded(target, target_lrs):
+    """A transaction takes a seq, another stores the next one and commits first: the watermark must wait."""
+    from django.db import connection, transaction
+
+    held, release, late = threading.Event(), threading.Event(), statement()
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                get_store().store([late])
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    assert held.wait(10)
+    (early,) = _store(1)
+    forwarding.forward_pending(target.pk)
+    sent_while_open = list(target_lrs.ids)
+    release.set()
+    writer.join()
+    forwarding.forward_pending(target.pk)
+    assert (sent_while_open, target_lrs.ids) == ([], [late["id"], early])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statements_with_attachments_are_forwarded_with_their_parts(live_server):
+    """Forwarded to a real LRS (this site's own /xapi/, which refuses an attachment without its part)."""
+    import hashlib
+
+    from lms.xapi import attachments
+    from lms.xapi.clients import create_client
+
+    from .conftest import SECRET
+
+    content = b"Bilan de la formation"
+    sent = statement(
+        attachments=[
+            {
+                "usageType": "http://example.org/attachments/report",
+                "display": {"fr-FR": "Compte rendu"},
+                "contentType": "text/plain",
+                "length": len(content),
+                "sha2": hashlib.sha256(content).hexdigest(),
+            }
+        ]
+    )
+    part = {
+        "x-experience-api-hash": hashlib.sha256(content).hexdigest(),
+        "content-type": "text/plain",
+        "content-transfer-encoding": "binary",
+    }
+    attachments.store_with_attachments(
+        get_store(), [sent], attachments.match_parts([sent], [(part, content)])
+    )
+    create_client("Receiving LRS", key="receiver", secret=SECRET)
+    target = ForwardingTarget.objects.create(
+        name="Tremplin", endpoint=f"{live_server.url}/xapi/", username="receiver", password=SECRET
+    )
+    assert forwarding.forward_pending(target.pk) == 1
+    assert ForwardingFailure.objects.count() == 0
