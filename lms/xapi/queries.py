@@ -1,8 +1,11 @@
 """Reading statements back: single statements and the filtered, paged list of GET /xapi/statements."""
 
 import json
+import time
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -163,12 +166,52 @@ def get_statement(statement_id: str, *, voided: bool, collectivity_id=None) -> S
         return None
 
 
-def consistent_through() -> str:
-    """What ``X-Experience-API-Consistent-Through`` says: every statement stored before now is readable.
+#: How long before its insert a statement's ``stored`` may be taken: the store dates a batch, validates it,
+#: then writes it (milliseconds; a second of slack).
+STORE_MARGIN = timedelta(seconds=1)
+#: How long a process answers the same ``Consistent-Through`` (an older bound stays true, see below).
+CONSISTENT_THROUGH_CACHE_SECONDS = 1.0
 
-    Storage is transactional: a statement is visible as soon as its POST has answered.
+_consistent_through: tuple[float, str] | None = None
+
+
+def consistent_through() -> str:
+    """What ``X-Experience-API-Consistent-Through`` says: every statement stored before it is readable.
+
+    Not simply "now": a statement is dated (``stored``) before its transaction commits, and a transaction that
+    began earlier may still commit statements dated before now — a client that reads ``since`` the header's
+    value would miss them for good. So the bound is the start of the oldest transaction of the database that
+    is writing or running (PostgreSQL's ``pg_stat_activity``; sessions idle in a read-only transaction are
+    left out), or now when there is none, minus :data:`STORE_MARGIN` (the time between dating a batch and its
+    insert). A bound computed at *t* stays true later (a transaction still open then is counted, one begun
+    after dates its statements after *t* − the margin), so each process computes it at most once a second:
+    the header is sent on every answer of the statements resource, POSTs included.
     """
-    return timezone.now().isoformat(timespec="microseconds")
+    global _consistent_through
+    clock = time.monotonic()
+    cached = _consistent_through
+    if cached is not None and cached[0] > clock:
+        return cached[1]
+    now = timezone.now()
+    oldest = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL "
+                "AND (backend_xid IS NOT NULL OR state = 'active')"
+            )
+            (oldest,) = cursor.fetchone()
+    bound = (min(now, oldest) if oldest is not None else now) - STORE_MARGIN
+    value = bound.astimezone(UTC).isoformat(timespec="microseconds")
+    _consistent_through = (clock + CONSISTENT_THROUGH_CACHE_SECONDS, value)
+    return value
+
+
+def forget_consistent_through() -> None:
+    """Forget the remembered bound (tests)."""
+    global _consistent_through
+    _consistent_through = None
 
 
 def activity_definition(activity_id: str, collectivity_id=None) -> dict:

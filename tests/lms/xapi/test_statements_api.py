@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from datetime import datetime
 
 import pytest
 from django.test import override_settings
@@ -325,6 +326,39 @@ def test_format_ids_keeps_only_identifiers(api):
 
 def test_get_answers_consistent_through(api):
     assert api.get("statements").has_header("X-Experience-API-Consistent-Through")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_consistent_through_stays_before_a_statement_whose_transaction_is_still_open(api):
+    """A client that reads ``since`` the header must not miss a statement committed after it answered."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from lms.xapi.queries import forget_consistent_through
+    from lms.xapi.storage import get_store
+
+    held, release, late = threading.Event(), threading.Event(), statement()
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                get_store().store([late])
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    assert held.wait(10)
+    forget_consistent_through()
+    through = api.get("statements").headers["X-Experience-API-Consistent-Through"]
+    release.set()
+    writer.join()
+    stored = api.get("statements", {"statementId": late["id"]}).json()["stored"]
+    assert datetime.fromisoformat(through) <= datetime.fromisoformat(stored)
+    assert late["id"] in [s["id"] for s in api.get("statements", {"since": through}).json()["statements"]]
 
 
 def test_unknown_parameters_get_400(api):
