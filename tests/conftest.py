@@ -74,6 +74,16 @@ CONTENT = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _broker_reachable():
+    """Each test starts with a process that has not seen the broker fail (``lms.broker``)."""
+    from lms import broker
+
+    broker.forget_failure()
+    yield
+    broker.forget_failure()
+
+
 @pytest.fixture
 def frameworks(db):
     return load_shipped_frameworks()

@@ -6,6 +6,7 @@ import time
 from django.db import transaction
 from django.dispatch import receiver
 
+from lms import broker
 from lms.signals import statements_stored
 
 from . import services
@@ -30,18 +31,14 @@ def _enqueue() -> None:
     eager Celery (no broker) a requested run happens at once and nothing stays pending: no debounce.
     """
     global _pending_seen
-    if time.monotonic() - _pending_seen < PENDING_RECHECK_SECONDS:
+    if time.monotonic() - _pending_seen < PENDING_RECHECK_SECONDS or broker.broker_down():
         return
     try:
         if not services.request_run(services.LEVELS_PIPELINE):
             if not aggregate_statements.app.conf.task_always_eager:
                 _pending_seen = time.monotonic()
-        else:
-            try:
-                aggregate_statements.apply_async(retry=False)
-            except Exception:
-                services.start_run(services.LEVELS_PIPELINE)  # not pending after all: let the next one try
-                raise
+        elif not broker.publish(aggregate_statements):
+            services.start_run(services.LEVELS_PIPELINE)  # not pending after all: let the next one try
     except Exception:
         logger.warning("Could not enqueue the aggregation; the next scheduled run will do it.", exc_info=True)
 

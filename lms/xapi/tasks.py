@@ -10,6 +10,7 @@ from celery import shared_task
 from django.db import transaction
 from django.dispatch import receiver
 
+from lms import broker
 from lms.signals import statements_stored
 
 from . import forwarding
@@ -60,9 +61,12 @@ def retry_now(failure_id: int) -> None:
 
 
 def _enqueue_forwarding() -> None:
+    if broker.broker_down():
+        return
     try:
         for target_id in forwarding.cached_active_target_ids():
-            forward_statements.apply_async((target_id,), retry=False)
+            if not broker.publish(forward_statements, (target_id,)):
+                return
     except Exception:
         logger.warning("Could not enqueue the forwarding; the next scheduled run will do it.", exc_info=True)
 

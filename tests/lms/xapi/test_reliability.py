@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import pytest
@@ -125,9 +126,9 @@ def redis_server(tmp_path):
         server.stop()
 
 
-@pytest.fixture
-def web_server(redis_server, tmp_path):
-    """The test site under gunicorn, its Celery publishing to the test's own Redis."""
+@contextmanager
+def _web_server(broker_url, tmp_path):
+    """The test site under gunicorn, its Celery publishing to ``broker_url``; yields its port."""
     port = free_port()
     log = (tmp_path / "web.log").open("wb")
     process = subprocess.Popen(
@@ -142,7 +143,7 @@ def web_server(redis_server, tmp_path):
             "1",
         ],
         cwd=ROOT,
-        env=_env(redis_server.url),
+        env=_env(broker_url),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -155,10 +156,39 @@ def web_server(redis_server, tmp_path):
             return False
 
     assert wait_for(up, 60), (tmp_path / "web.log").read_text()
-    yield port
-    process.terminate()
-    process.wait(timeout=20)
-    connection.close()
+    try:
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        connection.close()
+
+
+@pytest.fixture
+def web_server(redis_server, tmp_path):
+    """The test site under gunicorn, its Celery publishing to the test's own Redis."""
+    with _web_server(redis_server.url, tmp_path) as port:
+        yield port
+
+
+@pytest.fixture
+def silent_broker():
+    """A broker address whose host accepts connections and never answers (a hung or filtered server)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def accept():
+        while True:
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    server.close()
+    for sock in accepted:
+        sock.close()
 
 
 def _evidence_statement(competence):
@@ -250,3 +280,19 @@ def test_concurrent_batches_lose_nothing_and_store_nothing_twice(live_server):
     written = sorted(s["id"] for batch in batches for s in batch)
     stored = sorted(str(i) for i in Statement.objects.values_list("statement_id", flat=True))
     assert ({status for status, _ in results}, stored) == ({200}, written), results[:3]
+
+
+def test_posts_do_not_wait_for_a_broker_that_does_not_answer_each_time(silent_broker, tmp_path):
+    """Publishing to a silent broker waits for its timeouts: only the first request after a failure does."""
+    create_client("Tool", key="tool", secret=SECRET)
+    bodies = [statement() for _ in range(5)]
+    with _web_server(silent_broker, tmp_path) as port:
+        first = _post(port, "tool", bodies[0])
+        assert first[0] == 200, (first, (tmp_path / "web.log").read_text()[-3000:])
+        start = time.monotonic()
+        statuses = [_post(port, "tool", body)[0] for body in bodies[1:]]
+        later = time.monotonic() - start
+    assert statuses == [200] * 4
+    assert Statement.objects.filter(statement_id__in=[b["id"] for b in bodies]).count() == 5
+    # Each of them waited the broker's socket timeout (5 s) before the change.
+    assert later < 4, (later, (tmp_path / "web.log").read_text()[-2000:])
