@@ -58,6 +58,13 @@ def agent_param(value: str, name: str = "agent") -> str:
     return key
 
 
+#: The lengths the statement store keeps of a verb id, an object id and an agent's key (the columns the
+#: filters use): a longer value is stored cut, and compared cut, then checked whole in the statement.
+VERB_LENGTH = Statement._meta.get_field("verb").max_length
+OBJECT_LENGTH = Statement._meta.get_field("object_id").max_length
+AGENT_LENGTH = Statement._meta.get_field("agent_ifi").max_length
+
+
 def as_actor(agent: dict, key: str) -> Q:
     """Statements whose actor is ``agent`` (whose identifier key is ``key``).
 
@@ -65,7 +72,18 @@ def as_actor(agent: dict, key: str) -> Q:
     determines) and checked on the full key: ``agent_ifi`` has no index of its own, each one costing every
     stored statement.
     """
-    return Q(actor_name=actor_key(agent)[:255], agent_ifi=key)
+    match = Q(actor_name=actor_key(agent)[:255], agent_ifi=key[:AGENT_LENGTH])
+    if len(key) > AGENT_LENGTH:
+        match &= Q(related_agents__contains=f"\n{key}\n")
+    return match
+
+
+def _object_agent(key: str) -> Q:
+    """Statements whose object is the Agent or Group with this identifier key."""
+    match = Q(object_id=key[:OBJECT_LENGTH], object_type__in=("Agent", "Group"))
+    if len(key) > OBJECT_LENGTH:
+        match &= Q(related_agents__contains=f"\n{key}\n")
+    return match
 
 
 def _bool(params, name) -> bool:
@@ -104,19 +122,22 @@ def find_statements(params: dict, *, collectivity_id=None, max_limit: int) -> Pa
         if _bool(params, "related_agents"):
             matching = matching.filter(related_agents__contains=f"\n{key}\n")
         else:
-            matching = matching.filter(
-                as_actor(json.loads(params["agent"]), key)
-                | Q(object_id=key, object_type__in=("Agent", "Group"))
-            )
+            matching = matching.filter(as_actor(json.loads(params["agent"]), key) | _object_agent(key))
     elif "related_agents" in params:
         _bool(params, "related_agents")
     if "verb" in params:
-        matching = matching.filter(verb=params["verb"])
+        verb = params["verb"]
+        matching = matching.filter(verb=verb[:VERB_LENGTH])
+        if len(verb) > VERB_LENGTH:
+            matching = matching.filter(data__verb__id=verb)
     if "activity" in params:
         if _bool(params, "related_activities"):
             matching = matching.filter(related_activities__contains=f"\n{params['activity']}\n")
         else:
-            matching = matching.filter(object_id=params["activity"], object_type="Activity")
+            activity = params["activity"]
+            matching = matching.filter(object_id=activity[:OBJECT_LENGTH], object_type="Activity")
+            if len(activity) > OBJECT_LENGTH:
+                matching = matching.filter(data__object__id=activity)
     elif "related_activities" in params:
         _bool(params, "related_activities")
     if "registration" in params:

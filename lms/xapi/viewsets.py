@@ -10,6 +10,8 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from lms.models import ForwardingFailure, ForwardingTarget, LrsClient
 
+from .clients import CredentialError, check_key, check_secret
+
 
 class LrsClientForm(forms.ModelForm):
     """Client credentials; the secret is written here and kept only hashed."""
@@ -28,12 +30,23 @@ class LrsClientForm(forms.ModelForm):
         model = LrsClient
         fields = ["name", "key", "collectivity", "scope", "active"]
 
+    def clean_key(self):
+        key = self.cleaned_data["key"]
+        try:
+            check_key(key)
+        except CredentialError as error:
+            raise forms.ValidationError(str(error)) from error
+        return key
+
     def clean_secret(self):
         secret = self.cleaned_data["secret"]
         if not secret and not self.instance.pk:
             raise forms.ValidationError(_("A new client needs a secret."))
-        if secret and len(secret) < 16:
-            raise forms.ValidationError(_("The secret must have at least 16 characters."))
+        if secret:
+            try:
+                check_secret(secret)
+            except CredentialError as error:
+                raise forms.ValidationError(str(error)) from error
         return secret
 
     def save(self, commit=True):

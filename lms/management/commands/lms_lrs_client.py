@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from lms.models import Collectivity, LrsClient
-from lms.xapi.clients import create_client
+from lms.xapi.clients import CredentialError, create_client
 
 
 class Command(BaseCommand):
@@ -28,6 +28,8 @@ class Command(BaseCommand):
                 secret=options["secret"],
                 scope=options["scope"],
             )
+        except CredentialError as error:
+            raise CommandError(str(error)) from error
         except Collectivity.DoesNotExist as error:
             raise CommandError(_("No collectivity has the slug %s.") % options["collectivity"]) from error
         except ValueError as error:

@@ -63,3 +63,44 @@ def test_a_failure_is_retried_from_its_admin_page(
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(f"/admin/tremplin/forwarding-failures/edit/{failure.pk}/", {"retry_now": "on"})
     assert retried == [failure.pk]
+
+
+def test_the_admin_refuses_a_key_with_a_colon(admin_client):
+    response = admin_client.post(
+        "/admin/tremplin/lrs-clients/new/",
+        {"name": "H5P", "key": "h5p:valmont", "scope": "all", "active": "on", "secret": "s3cret-for-tests"},
+    )
+    assert not LrsClient.objects.exists()
+    assert "HTTP Basic" in response.content.decode()
+
+
+def test_the_command_creates_a_client_that_can_post(commune):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(
+        "lms_lrs_client", "create", "H5P", "--collectivity", commune.slug, "--key", "h5p",
+        "--secret", "s3cret-for-tests", "--scope", "write", stdout=out,
+    )  # fmt: skip
+    assert "key: h5p" in out.getvalue()
+    assert Api("h5p").post("statements", statement()).status_code == 200
+    assert LrsClient.objects.get().collectivity == commune
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--key", "h5p:valmont", "--secret", "s3cret-for-tests"], "HTTP Basic"),
+        (["--key", "h5p", "--secret", "short"], "16"),
+        (["--collectivity", "nowhere"], "nowhere"),
+    ],
+    ids=["key with a colon", "short secret", "unknown collectivity"],
+)
+def test_the_command_refuses_credentials_that_cannot_work(options, message):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match=message):
+        call_command("lms_lrs_client", "create", "H5P", *options)
+    assert not LrsClient.objects.exists()

@@ -361,6 +361,31 @@ def test_consistent_through_stays_before_a_statement_whose_transaction_is_still_
     assert late["id"] in [s["id"] for s in api.get("statements", {"since": through}).json()["statements"]]
 
 
+LONG = "http://example.org/" + "x" * 600
+
+
+@pytest.mark.parametrize(
+    ("overrides", "params"),
+    [
+        ({"verb": {"id": LONG + "/verb"}}, {"verb": LONG + "/verb"}),
+        ({"object": {"id": LONG + "/activity"}}, {"activity": LONG + "/activity"}),
+        (
+            {"actor": {"account": {"homePage": "http://testserver", "name": "n" * 600}}},
+            {"agent": json.dumps({"account": {"homePage": "http://testserver", "name": "n" * 600}})},
+        ),
+    ],
+    ids=["verb", "activity", "agent"],
+)
+def test_filters_find_statements_with_identifiers_longer_than_their_columns(api, overrides, params):
+    wanted = statement(**overrides)
+    # The same identifier but its last character: equal in the column, which keeps the beginning only.
+    near = json.loads(json.dumps(wanted).replace("x/", "y/").replace("n" * 600, "n" * 599 + "m"))
+    near["id"] = str(uuid.uuid4())
+    api.post("statements", [wanted, near])
+    found = api.get("statements", params).json()["statements"]
+    assert [s["id"] for s in found] == [wanted["id"]]
+
+
 def test_unknown_parameters_get_400(api):
     assert api.get("statements", {"colour": "blue"}).status_code == 400
 
@@ -389,6 +414,45 @@ def test_the_alternate_request_syntax_posts_a_put(api):
         "/xapi/statements?method=PUT", data=form, content_type="application/x-www-form-urlencoded"
     )
     assert (response.status_code, Statement.objects.get().statement_id) == (204, uuid.UUID(statement_id))
+
+
+def test_the_alternate_request_syntax_gets_statements(api):
+    body = statement()
+    api.post("statements", body)
+    from urllib.parse import urlencode
+
+    form = urlencode(
+        {
+            "Authorization": api.headers()["Authorization"],
+            "X-Experience-API-Version": "1.0.3",
+            "statementId": body["id"],
+        }
+    )
+    response = api.http.post(
+        "/xapi/statements?method=GET", data=form, content_type="application/x-www-form-urlencoded"
+    )
+    assert (response.status_code, response.json()["id"]) == (200, body["id"])
+
+
+def test_a_write_only_client_posts_but_does_not_read(db):
+    from lms.models import LrsClient
+    from lms.xapi.clients import create_client
+
+    from .conftest import SECRET
+
+    create_client("Quiz tool", key="writer", secret=SECRET, scope=LrsClient.Scope.WRITE)
+    writer = Api("writer")
+    assert writer.post("statements", statement()).status_code == 200
+    assert writer.get("statements").status_code == 403
+
+
+@override_settings(LMS_LRS_MAX_LIMIT=3)
+def test_a_page_holds_at_most_the_maximum_limit_and_links_to_the_rest(api):
+    api.post("statements", [statement() for _ in range(5)])
+    first = api.get("statements", {"limit": 100}).json()
+    assert len(first["statements"]) == 3 and first["more"]
+    rest = api.http.get(first["more"], headers=api.headers()).json()
+    assert len(rest["statements"]) == 2
 
 
 def test_about_needs_no_credentials(db):
