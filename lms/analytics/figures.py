@@ -10,6 +10,8 @@ Conventions (documented for HR in ``docs/analytics.md``):
   snapshot's month, plus the state before it (index 0 of the level grid);
 * a learner's level at the end of a month is the highest validated level reached up to then;
 * hours of training are the estimated durations of the courses completed in the month;
+* a figure over a period (``progressed``, ``completers``, the funnel) counts distinct people over the period,
+  so that it can be hidden on the number of people behind it;
 * populations: ``agent`` and ``elected_official`` from memberships, ``public`` for activity attributed to
   the collectivity by people who are not its members; ``all`` is everyone of the collectivity.
 """
@@ -199,6 +201,29 @@ def monthly_activity(frame: pd.DataFrame, months: int) -> dict[str, list]:
     }
 
 
+def short_periods(n_months: int) -> list[int]:
+    """The offered periods shorter than the window: the funnel is stored for each of them too.
+
+    A period as long as the window (or longer) is the window itself, stored once as ``funnel``.
+    """
+    return [p for p in PERIODS if p < n_months]
+
+
+def period_completers(frame: pd.DataFrame, months: int) -> dict[str, int]:
+    """Distinct people who completed at least one course over each of :data:`PERIODS` (last n months).
+
+    Hours of training over a period are hidden on this number, not on a sum of monthly counts (one person
+    completing a course in five months is one person, not five).
+    """
+    completed = frame[frame["verb"] == v.COMPLETED.id]
+    return {str(p): int(completed.loc[completed["m"] > months - p, "actor_name"].nunique()) for p in PERIODS}
+
+
+def period_funnels(frame: pd.DataFrame, months: int) -> dict[str, dict[str, list[int]]]:
+    """The :func:`funnel` of the last n months, for each of :func:`short_periods`."""
+    return {str(p): funnel(frame[frame["m"] > months - p]) for p in short_periods(months)}
+
+
 def funnel(frame: pd.DataFrame) -> dict[str, list[int]]:
     """Distinct learners per course at each stage: enrolled, started, passed, completed."""
     staged = frame.dropna(subset=["stage", "course"])
@@ -307,18 +332,21 @@ def compute(inputs: Inputs) -> dict:
         monthly = monthly_activity(active, n_months)
         by_month, by_period = progressed(sub)
         monthly["progressed"] = by_month[:n_months].astype(int).tolist() if len(by_month) else [0] * n_months
+        completers = period_completers(active, n_months)
         means, assessed = mean_levels(sub[:, :, 1:])
         declared = declared_grid[mask] if len(mask) else declared_grid[:0]
         group = {
             "size": int(len(group_actors)) if population != "public" else int(active["actor_name"].nunique()),
             "monthly": monthly,
             "progressed": by_period,
+            "completers": completers,
             "levels": distribution(sub[:, :, 1:]).tolist(),
             "mean": _jsonable(means),
             "assessed": assessed.tolist(),
             "domains": distribution(sub_domains[:, :, 1:]).tolist(),
             "declared": distribution(declared[:, :, None])[:, 0, :].tolist() if len(competences) else [],
             "funnel": funnel(active),
+            "funnel_periods": period_funnels(active, n_months),
         }
         if job_profile != ALL:
             group["gaps"] = gaps(
@@ -336,7 +364,7 @@ def envelope(months, competences, areas, job_profiles, services, groups: dict) -
     Shared by the per-collectivity path and the national pass, so that both write the same document.
     """
     return {
-        "version": 2,
+        "version": 3,
         "months": [str(month) for month in months],
         "competences": [int(c) for c in competences],
         "areas": [int(a) for a in areas],

@@ -228,10 +228,20 @@ def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return distinct, number[keys].astype(np.int64)
 
 
-def _funnel_counts(pair, course, stage, assign_pair, assign_group, n_groups, n_courses):
-    """Distinct learners per group, course and stage: ``(group, course, stage, count)`` arrays."""
-    n_stages = len(STAGES)
-    rows, _ = _distinct((pair * n_courses + course) * n_stages + stage)
+def _funnel_counts(pair, course, stage, bucket, n_buckets, assign_pair, assign_group, n_groups, n_courses):
+    """Distinct learners per group, course, stage and period bucket: ``(group, course, stage, count)`` arrays.
+
+    ``bucket`` numbers the period of each row (0: the shortest that holds its month, see :func:`_funnels`); a
+    learner counts once per (course, stage), in the most recent bucket they reached it in. The returned
+    ``stage`` is ``stage * n_buckets + bucket``: adding up the buckets ``0..i`` gives the funnel of period
+    ``i``.
+    """
+    n_stages = len(STAGES) * n_buckets
+    rows, _ = _distinct(((pair * n_courses + course) * len(STAGES) + stage) * n_buckets + bucket)
+    if n_buckets > 1:
+        # Rows are sorted: the first of each (pair, course, stage) has its smallest (most recent) bucket.
+        base = rows // n_buckets
+        rows = rows[np.r_[True, base[1:] != base[:-1]]]
     row_pair, rest = np.divmod(rows, n_courses * n_stages)
     order = np.argsort(assign_pair, kind="stable")
     sorted_pair, sorted_group = assign_pair[order], assign_group[order]
@@ -342,9 +352,15 @@ def compute_all(inputs: NationalInputs) -> dict[int, dict]:
         ],
         axis=1,
     ).astype(np.int64)
-    monthly = group_sum(per_pair.reshape(n_pairs, n_months, 4)[a_pair], a_group, n_groups)
+    per_pair = per_pair.reshape(n_pairs, n_months, 4)
+    monthly = group_sum(per_pair[a_pair], a_group, n_groups)
+    # Distinct people who completed a course over each period (not a sum of the months: see figures).
+    completed_in = per_pair[:, :, 2] > 0
+    in_period = np.column_stack([completed_in[:, max(n_months - p, 0) :].any(axis=1) for p in PERIODS])
+    period_completers = group_sum(in_period.astype(np.int64)[a_pair], a_group, n_groups).tolist()
     public_sizes = np.bincount(public.astype(np.int64), minlength=n_groups)
-    funnels = _funnels(activity, activity_pair, a_pair, a_group, n_groups)
+    funnels = _funnels(activity, activity_pair, a_pair, a_group, n_groups, n_months)
+    no_funnel = {str(p): {} for p in figures.short_periods(n_months)}
 
     # Python lists for all groups at once (one conversion each instead of 2,800).
     active, completions, completers = (monthly[:, :, i].tolist() for i in range(3))
@@ -369,13 +385,15 @@ def compute_all(inputs: NationalInputs) -> dict[int, dict]:
                     "progressed": progressed_monthly[g],
                 },
                 "progressed": {str(p): progressed_periods[g][i] for i, p in enumerate(PERIODS)},
+                "completers": {str(p): period_completers[g][i] for i, p in enumerate(PERIODS)},
                 # The large arrays stay numpy arrays: see the module docstring.
                 "levels": levels[g],
                 "mean": means[g],
                 "assessed": assessed[g],
                 "domains": domain_levels[g],
                 "declared": declared[g],
-                "funnel": funnels.get(g, {}),
+                "funnel": funnels.get(g, ({}, no_funnel))[0],
+                "funnel_periods": funnels.get(g, ({}, no_funnel))[1],
             }
             if job_profile != NO_ID:
                 group["gaps"] = gaps.get(g, [])
@@ -415,34 +433,57 @@ def _hour_units(courses: pd.Series, catalogue: pd.DataFrame) -> np.ndarray:
     return courses.map(units).fillna(0).to_numpy(dtype=float)
 
 
-def _funnels(activity, activity_pair, a_pair, a_group, n_groups) -> dict[int, dict]:
-    """Per group: ``{course: [enrolled, started, passed, completed]}`` (distinct learners)."""
+def _funnels(activity, activity_pair, a_pair, a_group, n_groups, n_months) -> dict[int, tuple[dict, dict]]:
+    """Per group: the window's ``{course: [enrolled, started, passed, completed]}`` (distinct learners),
+    and the same for each of :func:`figures.short_periods` (``{"3": {…}, "6": {…}}``), in one counting pass.
+    """
     staged = activity["course"].notna().to_numpy()
     if not staged.any():
         return {}
+    periods = [*figures.short_periods(n_months), n_months]
+    n_buckets = len(periods)
+    month = activity["m"].to_numpy(dtype=np.int64)[staged]
+    # Bucket i: the rows of period i that are not in period i - 1 (periods sorted, the window last).
+    bucket = np.zeros(len(month), dtype=np.int64)
+    for p in periods[:-1]:
+        bucket += month <= n_months - p
     codes, names = pd.factorize(activity["course"][staged])
     group, course, stage, counts = _funnel_counts(
         activity_pair[staged],
         codes.astype(np.int64),
         activity["stage"].to_numpy(dtype=np.int64)[staged],
+        bucket,
+        n_buckets,
         a_pair,
         a_group,
         n_groups,
         len(names),
     )
     names = [str(name) for name in names]
-    funnels: dict[int, dict] = {}
-    if n_groups * len(names) * len(STAGES) <= MAX_BINS:
-        dense = np.zeros((n_groups, len(names), len(STAGES)), dtype=np.int64)
-        dense[group, course, stage] = counts
-        rows, present = dense.tolist(), (dense.sum(axis=2) > 0).tolist()
-        for g in np.unique(group).tolist():
-            funnels[g] = {
-                name: row for name, row, shown in zip(names, rows[g], present[g], strict=True) if shown
-            }
-        return funnels
-    for g, c, s, n in zip(group.tolist(), course.tolist(), stage.tolist(), counts.tolist(), strict=True):
-        funnels.setdefault(g, {}).setdefault(names[c], [0] * len(STAGES))[s] = n
+    n_stages = len(STAGES)
+    stage, bucket = np.divmod(stage, n_buckets)
+    # Period i adds up the buckets 0..i: each count is repeated into the periods from its bucket on.
+    repeats = n_buckets - bucket
+    period = np.repeat(bucket - np.cumsum(repeats) + repeats, repeats) + np.arange(int(repeats.sum()))
+    cell = (np.repeat(group, repeats) * len(names) + np.repeat(course, repeats)) * n_buckets + period
+    cells, inverse = np.unique(cell, return_inverse=True)
+    table = np.rint(
+        np.bincount(
+            inverse * n_stages + np.repeat(stage, repeats),
+            weights=np.repeat(counts, repeats),
+            minlength=len(cells) * n_stages,
+        )
+    ).astype(np.int64)
+    table = table.reshape(len(cells), n_stages)
+    cell_group, rest = np.divmod(cells, len(names) * n_buckets)
+    cell_course, cell_period = np.divmod(rest, n_buckets)
+    keys = [str(p) for p in periods[:-1]]
+    funnels: dict[int, tuple[dict, dict]] = {}
+    for g, c, i, row in zip(
+        cell_group.tolist(), cell_course.tolist(), cell_period.tolist(), table.tolist(), strict=True
+    ):
+        whole, by_period = funnels.get(g) or funnels.setdefault(g, ({}, {key: {} for key in keys}))
+        (whole if i == n_buckets - 1 else by_period[keys[i]])[names[c]] = row
     return funnels
 
 

@@ -3,11 +3,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .panels import POPULATIONS
+from .panels import PANELS, POPULATIONS
 
 PERIODS = [("3", _("Last 3 months")), ("6", _("Last 6 months")), ("12", _("Last 12 months"))]
 #: Snapshots hold figures per service for these populations only (elected officials and the public have none).
 SERVICE_POPULATIONS = ("all", "agent")
+#: Likewise per job profile: everyone and agents only.
+JOB_PROFILE_POPULATIONS = ("all", "agent")
+#: The panels the course filter applies to; elsewhere it is shown disabled, on « All courses ».
+COURSE_PANELS = ("funnel",)
 
 
 class DashboardFilters(forms.Form):
@@ -15,7 +19,11 @@ class DashboardFilters(forms.Form):
 
     A service is computed for everyone and for agents, on its own: asking for a service together with a job
     profile, or with another population, is refused with an error rather than shown with one filter silently
-    dropped (an export would not say which one was applied).
+    dropped (an export would not say which one was applied). A job profile likewise, for everyone and agents.
+
+    The course filter applies to the course completion panel only: on the other panels it is disabled and
+    reads « All courses », so that the form says what the page shows (a ``course`` in the address, kept by
+    the panel links, is then ignored).
     """
 
     collectivity = forms.ChoiceField(label=_("Collectivity"), required=False)
@@ -25,10 +33,11 @@ class DashboardFilters(forms.Form):
     job_profile = forms.ChoiceField(label=_("Job profile"), required=False)
     course = forms.ChoiceField(label=_("Course"), required=False)
 
-    def __init__(self, data, *, collectivities, job_profiles, courses, services=()):
+    def __init__(self, data, *, collectivities, job_profiles, courses, services=(), panel=None):
         """
         Args:
             services: ``(id, name)`` of the shown collectivity's services that its snapshot has figures for.
+            panel: the shown panel; ``None`` offers every filter.
         """
         super().__init__(data)
         self.fields["collectivity"].choices = [(c.slug, c.name) for c in collectivities]
@@ -39,9 +48,25 @@ class DashboardFilters(forms.Form):
             )
         self.fields["job_profile"].choices = [("all", _("All job profiles")), *job_profiles]
         self.fields["course"].choices = [("all", _("All courses")), *courses]
+        if panel is not None and panel not in COURSE_PANELS:
+            course = self.fields["course"]
+            course.disabled, course.initial = True, "all"
+            course.help_text = _("The course filter applies to the “%(panel)s” page only.") % {
+                "panel": PANELS[COURSE_PANELS[0]]
+            }
 
     def clean(self):
         data = super().clean()
+        if (data.get("job_profile") or "all") != "all" and (
+            data.get("population") or "all"
+        ) not in JOB_PROFILE_POPULATIONS:
+            self.add_error(
+                "job_profile",
+                _(
+                    "Figures per job profile cover everyone or agents only: "
+                    "choose one of them, or “All job profiles”."
+                ),
+            )
         if (data.get("service") or "all") == "all":
             return data
         if (data.get("job_profile") or "all") != "all":

@@ -3,12 +3,16 @@
 Small groups are hidden here, once, for the page and its exports alike: a count of people below
 ``LMS_MIN_GROUP_SIZE`` becomes ``None`` (shown « < 5 »), and a figure computed over fewer people (a mean,
 hours of training) too. Charts are drawn from the masked values, so they reveal no more than the tables.
+
+Where the cells of a row add up to a number the page shows (a level distribution adds up to the group's size),
+one hidden cell could be recovered by subtraction: :func:`suppress` then hides more cells (complementary
+hiding), shown as « hidden » since they are not small groups themselves.
 """
 
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from lms.analytics.figures import LEVEL_RANGE, group_key
 
@@ -92,7 +96,46 @@ def people(count, minimum):
 
 def over(value, count, minimum):
     """A figure computed over ``count`` people, hidden when they are too few."""
-    return None if count < minimum else value
+    return None if count is None or count < minimum else value
+
+
+def suppress(counts, minimum) -> list:
+    """The cells of a row whose sum is known (the group's size): small counts hidden, and enough others.
+
+    Small counts (1..minimum-1) become ``None``. Then, while the hidden cells could be told from the total
+    (only one cell hidden, or hidden cells adding up to 1..minimum-1), the smallest non-zero shown cell is
+    hidden too, as the text « hidden » (it is not a small group: « < 5 » would be false).
+    """
+    shown = [people(n, minimum) for n in counts]
+    hidden = [n for n, value in zip(counts, shown, strict=True) if value is None]
+    if not hidden:
+        return shown
+    count, total = len(hidden), sum(hidden)
+    for n, i in sorted((n, i) for i, (n, value) in enumerate(zip(counts, shown, strict=True)) if value):
+        if count >= 2 and total >= minimum:
+            break
+        shown[i] = _("hidden")
+        count, total = count + 1, total + n
+    return shown
+
+
+def _number(value):
+    """A cell as a chart reads it: hidden cells (``None`` or « hidden ») are not drawn."""
+    return value if isinstance(value, int | float) else None
+
+
+def period_funnel(ctx: Context, group: dict) -> tuple[dict, int]:
+    """The group's funnel over the chosen period, and how many months it covers.
+
+    The snapshot holds the window's funnel and one per shorter offered period; a snapshot written before the
+    funnel was stored per period only has the window's, which is then shown for what it is.
+    """
+    months = len(ctx.months)
+    window = ctx.offset + months
+    stored = group.get("funnel_periods", {}).get(str(months)) if months < window else None
+    if stored is not None:
+        return stored, months
+    return group["funnel"], window
 
 
 def _period(values, ctx):
@@ -115,13 +158,15 @@ def overview(ctx: Context) -> tuple[list[dict], list[Table]]:
     ]
     progressed = [people(x, minimum) for x in _period(monthly["progressed"], ctx)]
     period_hours = sum(_period(monthly["hours"], ctx))
-    period_completers = sum(completers)
+    # Distinct people over the period (a sum of the months would count a person once per month).
+    period_completers = ctx.group.get("completers", {}).get(str(len(ctx.months)), 0)
     key = [
         {"label": _("Learners"), "value": people(ctx.group["size"], minimum), "trend": None},
         {
             "label": _("Active learners last month"),
-            "value": active[-1],
-            "trend": _trend(active[-2] if len(active) > 1 else None, active[-1]),
+            # The snapshot's own month is still running: the last month is the one before it.
+            "value": active[-2] if len(active) > 1 else None,
+            "trend": _trend(active[-3] if len(active) > 2 else None, active[-2] if len(active) > 1 else None),
         },
         {
             "label": _("Hours of training in the period"),
@@ -209,13 +254,16 @@ def levels(ctx: Context) -> list[Table]:
         zip(ctx.data["competences"], ctx.group["levels"], strict=True)
     ):
         code, title = ctx.names.competences.get(competence_id, ("?", ""))
-        counts = [people(n, minimum) for n in months[-1]]
+        # The row adds up to the group's size: hide enough cells that none can be told by subtraction.
+        counts = suppress(months[-1], minimum)
         rows.append([f"{code} {title}", *counts[1:], counts[0]])
         labels.append(code)
-        shares.append([None if n is None else (n / size if size else 0) for n in [*counts[1:], counts[0]]])
+        shares.append(
+            [None if _number(n) is None else (n / size if size else 0) for n in [*counts[1:], counts[0]]]
+        )
         if ctx.drill:
             for level in range(LEVEL_RANGE):
-                if counts[level]:
+                if _number(counts[level]):
                     column = level if level else LEVEL_RANGE
                     links[(i, column)] = ctx.drill(competence_id, level)
     level_labels = [_("Level %(level)d") % {"level": level} for level in range(1, LEVEL_RANGE)]
@@ -261,7 +309,9 @@ def gaps(ctx: Context) -> list[Table]:
     """Gaps to the target levels of job profiles, with the courses that close them."""
     tables = []
     job_profiles = ctx.data["job_profiles"] if ctx.job_profile == "all" else [int(ctx.job_profile)]
+    # Gaps are computed for everyone and for agents: for another population, titles say they cover everyone.
     population = ctx.population if ctx.population in ("all", "agent") else "all"
+    fallback = population != ctx.population
     for job_profile in job_profiles:
         group = ctx.data["groups"].get(group_key(population, job_profile))
         if not group or group["size"] < ctx.minimum:
@@ -280,10 +330,16 @@ def gaps(ctx: Context) -> list[Table]:
                 ]
             )
         name = ctx.names.job_profiles.get(job_profile, str(job_profile))
+        title = _("Gaps to the targets of “%(profile)s”") % {"profile": name}
+        if fallback:
+            title = _(
+                "Gaps to the targets of “%(profile)s”, for everyone: gaps are not computed for "
+                "elected officials or the public alone"
+            ) % {"profile": name}
         tables.append(
             Table(
                 f"gaps-{job_profile}",
-                _("Gaps to the targets of “%(profile)s”") % {"profile": name},
+                title,
                 [
                     _("Competence"),
                     _("Target level"),
@@ -298,18 +354,21 @@ def gaps(ctx: Context) -> list[Table]:
 
 
 def funnel(ctx: Context, group=None, slug="funnel", title=None) -> list[Table]:
-    """Learners at each stage of each course (enrolled, started, passed, completed)."""
+    """Learners at each stage of each course (enrolled, started, passed, completed), over the period.
+
+    The course filter applies here only; the title says which months the table covers.
+    """
     group = group or ctx.group
+    stages_by_course, months = period_funnel(ctx, group)
     rows = []
     for course, stages in sorted(
-        group["funnel"].items(), key=lambda item: ctx.names.courses.get(item[0], item[0])
+        stages_by_course.items(), key=lambda item: ctx.names.courses.get(item[0], item[0])
     ):
         if ctx.course != "all" and course != ctx.course:
             continue
         rows.append([ctx.names.courses.get(course, course), *[people(n, ctx.minimum) for n in stages]])
-    table = Table(
-        slug, title or _("Completion funnel per course"), [_("Course"), *map(str, STAGE_NAMES)], rows
-    )
+    title = title or _("Completion funnel per course")
+    table = Table(slug, _covering(title, months), [_("Course"), *map(str, STAGE_NAMES)], rows)
     if rows:
         table.chart = charts.bar_chart(
             f"chart-{slug}",
@@ -320,6 +379,13 @@ def funnel(ctx: Context, group=None, slug="funnel", title=None) -> list[Table]:
     return [table]
 
 
+def _covering(title: str, months: int) -> str:
+    return ngettext("%(title)s, last %(months)d month", "%(title)s, last %(months)d months", months) % {
+        "title": title,
+        "months": months,
+    }
+
+
 def elected(ctx: Context) -> tuple[list[dict], list[Table]]:
     """Training of elected officials: hours and active learners per month, tracks and courses followed."""
     group = ctx.data["groups"].get(group_key("elected_official"))
@@ -327,8 +393,9 @@ def elected(ctx: Context) -> tuple[list[dict], list[Table]]:
         return [], []
     elected_ctx = Context(**{**ctx.__dict__, "group": group})
     key, tables = overview(elected_ctx)
+    stages_by_course, months = period_funnel(ctx, group)
     rows = []
-    for course, stages in sorted(group["funnel"].items()):
+    for course, stages in sorted(stages_by_course.items()):
         rows.append(
             [
                 ctx.names.courses.get(course, course),
@@ -340,7 +407,7 @@ def elected(ctx: Context) -> tuple[list[dict], list[Table]]:
     tables.append(
         Table(
             "elected-courses",
-            _("Tracks and courses followed by elected officials"),
+            _covering(_("Tracks and courses followed by elected officials"), months),
             [_("Course"), _("Track"), _("Enrolled"), _("Completed")],
             rows,
         )

@@ -6,6 +6,7 @@ tables the page shows (:mod:`lms.dashboards.panels`), after small groups are hid
 
 import csv
 import io
+import re
 import unicodedata
 
 from django.core.exceptions import PermissionDenied
@@ -13,7 +14,7 @@ from django.db.models import Value
 from django.db.models.fields.json import KeyTransform
 from django.http import Http404, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.text import slugify
@@ -61,15 +62,52 @@ class CollectivityScopeMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
+def framework_labels(frameworks: dict[int, tuple[str, str]]) -> dict[int, str]:
+    """Short names of frameworks for row and series labels: ``{id: (title, version)}`` → ``{id: "CRCN"}``.
+
+    The acronym a title gives first in brackets (« … numériques (CRCN, Pix) » → « CRCN »), else the title
+    before its colon (« DigComp 2.2: The Digital… » → « DigComp 2.2 »), else the title. The version is left
+    out when no other of the frameworks has the same name (« DigComp »), so that « DigComp 1.1 » does not
+    read as two version numbers.
+    """
+    names = {}
+    for pk, (title, version) in frameworks.items():
+        acronym = re.search(r"\(\s*([^,;()\s]{2,12})\s*[,;)]", title)
+        name = acronym.group(1) if acronym else title.split(":")[0].strip() or title
+        names[pk] = (name, version)
+    labels = {}
+    for pk, (name, version) in names.items():
+        short = name.removesuffix(f" {version}") if version else name
+        clash = any(
+            other == short or other.removesuffix(f" {v}") == short
+            for o, (other, v) in names.items()
+            if o != pk
+        )
+        labels[pk] = name if clash else short
+    return labels
+
+
 def _names(snapshot_data, panel: str, collectivity) -> panels.Names:
+    """What the page calls things. Competence codes and area titles carry their framework's short name
+    (« CRCN 1.1 », « DigComp · Communication et collaboration »): a snapshot may hold several frameworks
+    whose codes and area titles are the same.
+    """
     from courses.models import CourseCompetence, CoursePage, TrackPage
     from courses.services import course_ref
 
-    competences = {
-        c.pk: (c.code, c.title)
-        for c in Competence.objects.filter(pk__in=snapshot_data.get("competences", [])).only("code", "title")
-    }
-    areas = dict(Area.objects.filter(pk__in=snapshot_data.get("areas", [])).values_list("pk", "title"))
+    competence_rows = list(
+        Competence.objects.filter(pk__in=snapshot_data.get("competences", [])).values_list(
+            "pk", "code", "title", "framework_id", "framework__title", "framework__version"
+        )
+    )
+    area_rows = list(
+        Area.objects.filter(pk__in=snapshot_data.get("areas", [])).values_list(
+            "pk", "title", "framework_id", "framework__title", "framework__version"
+        )
+    )
+    labels = framework_labels({row[-3]: (row[-2], row[-1]) for row in [*competence_rows, *area_rows]})
+    competences = {pk: (f"{labels[f]} {code}", title) for pk, code, title, f, *_ in competence_rows}
+    areas = {pk: f"{labels[f]} · {title}" for pk, title, f, *_ in area_rows}
     courses, tracks, by_page = {}, {}, {}
     track_titles = dict(TrackPage.objects.values_list("path", "title")) if panel == "elected" else {}
     for page in CoursePage.objects.only("title", "translation_key", "path", "depth"):
@@ -122,6 +160,22 @@ def _profile_and_service_names(collectivity, job_profile_ids, service_ids) -> tu
     return names["job_profile"], names["service"]
 
 
+def may_drill_down(user, collectivity) -> bool:
+    """Whether ``user`` may see the learners behind a figure of ``collectivity``: its own HR managers only."""
+    return Membership.objects.filter(
+        user=user, collectivity=collectivity, role=Membership.Role.HR_MANAGER
+    ).exists()
+
+
+def _applied_filters(filters, collectivity, values: dict) -> list[tuple[str, str]]:
+    """The filters the figures are shown under, as ``(label, shown value)``, for the top of an export."""
+    applied = [(str(filters.fields["collectivity"].label), collectivity.name)]
+    for name, value in values.items():
+        field = filters.fields[name]
+        applied.append((str(field.label), str(dict(field.choices).get(value, value))))
+    return applied
+
+
 class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateView):
     """One dashboard panel (overview, growth, levels, gaps, elected, funnel, consolidated) and its exports."""
 
@@ -149,6 +203,7 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
                 context["key_figures"],
                 context["tables"],
                 notes=_export_notes(context),
+                applied_filters=context["applied_filters"],
             )
         if export and export not in ("csv", "xlsx"):
             status = 400
@@ -163,6 +218,7 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
         courses = data.get("courses") or []
         filters = DashboardFilters(
             self.request.GET or None,
+            panel=self.panel,
             collectivities=self.collectivities,
             job_profiles=[(str(j), names.job_profiles.get(j, str(j))) for j in data["job_profiles"]],
             courses=[(c, names.courses.get(c, c)) for c in courses],
@@ -198,6 +254,17 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
             too_small=False,
             export_query=urlencode(query),
             filter_errors=bool(filters.errors),
+            applied_filters=_applied_filters(
+                filters,
+                self.collectivity,
+                {
+                    "period": str(period),
+                    "population": population,
+                    "service": service,
+                    "job_profile": job_profile,
+                    "course": course,
+                },
+            ),
             whole_collectivity=service != "all" and self.panel in WHOLE_COLLECTIVITY_PANELS,
         )
         if snapshot is None or not data["months"] or filters.errors:
@@ -214,7 +281,13 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
             context["too_small"] = True
             return context
         drill = None
-        if self.panel == "levels" and population in ("all", "agent", "elected_official"):
+        if (
+            self.panel == "levels"
+            and population in ("all", "agent", "elected_official")
+            and may_drill_down(self.request.user, self.collectivity)
+        ):
+            # Only where the link can be followed: a platform administrator, or an EPCI's manager looking
+            # at a member commune, would be turned away from the learners' list.
 
             def drill(competence_id, level):
                 params = {"collectivity": self.collectivity.slug, "competence": competence_id, "level": level}
@@ -325,6 +398,24 @@ def _display(value, minimum):
     return value
 
 
+def _csv_value(value, minimum):
+    """A cell as the page writes it: « < 5 » for a hidden value, numbers in the active language (``13,2``),
+    so that a spreadsheet set to that language reads them as numbers."""
+    if value is None:
+        return f"< {minimum}"
+    if isinstance(value, bool | str):
+        return value
+    return formats.localize(value, use_l10n=True)
+
+
+def _signed(trend):
+    """A change as the page writes it (« +1 », « -2 », « 0 »), or nothing when there is none to show."""
+    if trend is None:
+        return None
+    shown = formats.localize(trend, use_l10n=True)
+    return f"+{shown}" if trend > 0 else shown
+
+
 def _export_notes(context) -> list[str]:
     """The sentences the page shows above its figures, for the top of an export: what the figures cover."""
     minimum = context["min_group_size"]
@@ -347,17 +438,24 @@ def _export_notes(context) -> list[str]:
     return notes
 
 
-def _export(kind: str, name: str, key_figures, tables, *, notes=()) -> HttpResponse:
+def _export(kind: str, name: str, key_figures, tables, *, notes=(), applied_filters=()) -> HttpResponse:
     """CSV (``;``, UTF-8 with BOM, for spreadsheet software in French) or XLSX of the shown tables.
 
     ``notes`` (what the page says about its figures: the date, the masking, a filter applied to the whole
-    collectivity) open the CSV, one per line, and make the XLSX's last sheet.
+    collectivity) open the CSV, one per line, then ``applied_filters`` (``(label, value)``: which figures
+    these are); they make the XLSX's last sheet. Key figures come with their change on the month before,
+    as on the page. The CSV writes numbers as the page does, with the active language's decimal separator;
+    the XLSX keeps them as numbers.
     """
     minimum = lms_settings.MIN_GROUP_SIZE
     blocks = []
     if key_figures:
         blocks.append(
-            (_("Key figures"), [_("Figure"), _("Value")], [[f["label"], f["value"]] for f in key_figures])
+            (
+                _("Key figures"),
+                [_("Figure"), _("Value"), _("Change on the month before")],
+                [[f["label"], f["value"], f.get("trend")] for f in key_figures],
+            )
         )
     blocks += [(table.title, table.columns, table.rows) for table in tables]
     filename = slugify(name)
@@ -369,10 +467,18 @@ def _export(kind: str, name: str, key_figures, tables, *, notes=()) -> HttpRespo
             writer.writerow([note])
         if notes:
             writer.writerow([])
-        for title, columns, rows in blocks:
+        if applied_filters:
+            writer.writerow([_("Filters")])
+            writer.writerows([[label, value] for label, value in applied_filters])
+            writer.writerow([])
+        for index, (title, columns, rows) in enumerate(blocks):
             writer.writerow([title])
             writer.writerow(columns)
-            writer.writerows([[_display(value, minimum) for value in row] for row in rows])
+            if index == 0 and key_figures:
+                rows = [[label, _csv_value(value, minimum), _signed(trend)] for label, value, trend in rows]
+            else:
+                rows = [[_csv_value(value, minimum) for value in row] for row in rows]
+            writer.writerows(rows)
             writer.writerow([])
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
@@ -386,11 +492,19 @@ def _export(kind: str, name: str, key_figures, tables, *, notes=()) -> HttpRespo
         sheet.append([title])
         sheet.append(columns)
         for row in rows:
-            sheet.append([_display(value, minimum) for value in row])
-    if notes:
+            keep_empty = index == 0 and key_figures  # no change to show is an empty cell, not « < 5 »
+            sheet.append(
+                [value if keep_empty and j == 2 else _display(value, minimum) for j, value in enumerate(row)]
+            )
+    if notes or applied_filters:
         sheet = workbook.create_sheet(str(_("Notes"))[:31])
         for note in notes:
             sheet.append([note])
+        if applied_filters:
+            sheet.append([])
+            sheet.append([_("Filters")])
+            for label, value in applied_filters:
+                sheet.append([label, value])
     output = io.BytesIO()
     workbook.save(output)
     response = HttpResponse(
@@ -412,10 +526,7 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        own = Membership.objects.filter(
-            user=self.request.user, collectivity=self.collectivity, role=Membership.Role.HR_MANAGER
-        )
-        if not own.exists():
+        if not may_drill_down(self.request.user, self.collectivity):
             raise PermissionDenied  # people, not figures: only the collectivity's own HR managers
         try:
             competence = Competence.objects.get(pk=int(self.request.GET.get("competence", "")))
@@ -457,7 +568,8 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
             actors = []  # the figure is hidden on the dashboard: so is the list behind it
             context["hidden"] = True
         description = (
-            f"competence={competence.pk} level={level} population={population} job_profile={job_profile}"
+            f"competence={competence.pk} level={level} population={population} job_profile={job_profile} "
+            f"service={service}"
         )
         consolidation.audit_drilldown(self.request, self.collectivity, description, actors)
         back = {"collectivity": self.collectivity.slug, "population": population, "job_profile": job_profile}

@@ -170,7 +170,7 @@ def test_a_service_smaller_than_the_minimum_is_hidden(hr, setup):
 def test_small_counts_of_a_service_are_masked_in_cells(hr, setup):
     second = setup["competences"][1]
     page = hr.get(_url("levels"), {"service": setup["accueil"].pk}).content.decode()
-    start = page.index(f'<th scope="row">{second.code} ')
+    start = page.index(f'<th scope="row">CRCN {second.code} ')
     row = page[start : page.index("</tr>", start)]
     assert row.count("<td>&lt; 5</td>") == 2 and "<td>3</td>" not in row
 
@@ -223,12 +223,13 @@ def test_xlsx_export_of_a_service_masks_small_counts(hr, setup):
     second = setup["competences"][1]
     response = hr.get(_url("levels"), {"service": setup["accueil"].pk, "export": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    row = next(r for r in sheet.iter_rows(values_only=True) if r[0] and r[0].startswith(f"{second.code} "))
+    rows = sheet.iter_rows(values_only=True)
+    row = next(r for r in rows if r[0] and r[0].startswith(f"CRCN {second.code} "))
     assert [row[2], row[9]] == ["< 5", "< 5"]
 
 
 def _drill_link(page, competence):
-    start = page.index(f'<th scope="row">{competence.code} ')
+    start = page.index(f'<th scope="row">CRCN {competence.code} ')
     row = page[start : page.index("</tr>", start)]
     return row.split('<a href="')[1].split('"')[0].replace("&amp;", "&")
 

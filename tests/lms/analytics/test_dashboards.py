@@ -43,7 +43,7 @@ def _cells(row):
 def test_hr_manager_sees_the_agent_at_the_level_the_quiz_validates(client, settings, passed, hr_manager):
     settings.LMS_MIN_GROUP_SIZE = 1
     page = _login(client, hr_manager).get(LEVELS_URL).content.decode()
-    assert _cells(_level_row(page, "4.2")) == ["0", "0", "1", "0", "0", "0", "0", "0", "0"]
+    assert _cells(_level_row(page, "CRCN 4.2")) == ["0", "0", "1", "0", "0", "0", "0", "0", "0"]
 
 
 @pytest.mark.parametrize("panel", PANELS)
@@ -68,7 +68,7 @@ def test_counts_below_the_minimum_are_masked_in_cells(client, settings, commune,
     for number in range(3):
         make_user(f"agent{number}", commune, Membership.Role.AGENT)
     services.rebuild_snapshot(commune.pk)
-    row = _level_row(_login(client, hr_manager).get(LEVELS_URL).content.decode(), "4.2")
+    row = _level_row(_login(client, hr_manager).get(LEVELS_URL).content.decode(), "CRCN 4.2")
     assert "<td>&lt; 3</td>" in row and ">1<" not in row
 
 
@@ -79,7 +79,7 @@ def test_exports_hide_small_groups_as_the_page_does(client, settings, commune, p
     services.rebuild_snapshot(commune.pk)
     response = _login(client, hr_manager).get(LEVELS_URL, {"export": "csv"})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    row = next(r for r in rows if r and r[0].startswith("4.2 "))
+    row = next(r for r in rows if r and r[0].startswith("CRCN 4.2 "))
     assert row[1:4] == ["0", "0", "< 3"]
 
 
@@ -90,7 +90,7 @@ def test_xlsx_export_has_the_displayed_table(client, settings, passed, hr_manage
     values = [
         row
         for row in workbook.worksheets[0].iter_rows(values_only=True)
-        if row[0] and row[0].startswith("4.2 ")
+        if row[0] and row[0].startswith("CRCN 4.2 ")
     ]
     assert list(values[0][1:4]) == [0, 0, 1]
 
@@ -105,7 +105,7 @@ def test_population_filter_shows_the_elected_officials_only(client, settings, co
     make_user("elu", commune, Membership.Role.ELECTED_OFFICIAL)
     services.rebuild_snapshot(commune.pk)
     page = _login(client, hr_manager).get(LEVELS_URL, {"population": "elected_official"}).content.decode()
-    assert _cells(_level_row(page, "4.2"))[2] == "0"
+    assert _cells(_level_row(page, "CRCN 4.2"))[2] == "0"
 
 
 def test_hr_manager_of_another_collectivity_sees_nothing_of_it(
@@ -119,7 +119,7 @@ def test_hr_manager_of_another_collectivity_sees_nothing_of_it(
 def test_drill_down_lists_the_learners_behind_a_figure(client, settings, passed, hr_manager, agent, commune):
     settings.LMS_MIN_GROUP_SIZE = 1
     page = _login(client, hr_manager).get(LEVELS_URL).content.decode()
-    link = _level_row(page, "4.2").split('<a href="')[1].split('"')[0].replace("&amp;", "&")
+    link = _level_row(page, "CRCN 4.2").split('<a href="')[1].split('"')[0].replace("&amp;", "&")
     assert agent.username in client.get(link).content.decode()
 
 

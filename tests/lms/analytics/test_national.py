@@ -298,3 +298,27 @@ def test_a_failing_nightly_level_check_waits_for_the_read_beside_it(varied, monk
     with pytest.raises(RuntimeError, match="level check"):
         services.nightly_rebuild(now=NOW)
     assert len(reads) == 1 and not reads[0]._thread.is_alive()
+
+
+def _national_and_own(collectivity):
+    services.rebuild_all_snapshots(now=NOW)
+    national = CollectivitySnapshot.objects.get(kind="figures", collectivity=collectivity).data
+    watermark = services.AggregationState.objects.get(name=services.LEVELS_PIPELINE).watermark
+    own = _roundtrip(figures.compute(services.collectivity_inputs(collectivity.pk, upper=watermark, now=NOW)))
+    return national["groups"]["all|all|all"], own["groups"]["all|all|all"]
+
+
+def test_national_pass_gives_the_funnel_and_the_completers_of_each_period_as_the_reference(varied):
+    national, own = _national_and_own(varied)
+    shorter = national["funnel_periods"]["3"]
+    assert (national["funnel_periods"], national["completers"]) == (own["funnel_periods"], own["completers"])
+    assert shorter and shorter != national["funnel"]
+    assert national["completers"]["3"] < national["completers"]["12"]
+
+
+def test_national_pass_counted_without_dense_arrays_gives_the_reference(varied, monkeypatch):
+    from lms.analytics import national as national_pass
+
+    monkeypatch.setattr(national_pass, "MAX_BINS", 1)
+    national, own = _national_and_own(varied)
+    assert national == own

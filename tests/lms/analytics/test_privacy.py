@@ -1,0 +1,301 @@
+"""What the HR dashboards reveal about small groups.
+
+Figures over a period hidden on the distinct people behind them, complementary hiding beside a known total,
+filters that are never computed refused, the course and period filters applied where they say they are.
+"""
+
+import csv
+import io
+import re
+from datetime import UTC, datetime, timedelta
+from html import unescape
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.utils import timezone, translation
+
+from competences.models import Competence, JobProfile
+from lms.analytics import figures, services
+from lms.dashboards import panels
+from lms.dashboards.filters import DashboardFilters
+from lms.models import CollectivitySnapshot, Membership, Statement
+from lms.services.organisations import learner_for
+from lms.xapi import vocabulary as v
+from tests.conftest import PASSWORD, make_user
+from tests.lms.analytics.helpers import statement
+
+MONTHS = [pd.Period(f"2026-{month:02d}", "M") for month in range(1, 13)]
+
+
+def _fr(message):
+    with translation.override("fr"):
+        return translation.gettext(message)
+
+
+def _url(panel):
+    return f"/admin/tremplin/dashboards/{panel}/"
+
+
+def _completions(actor, months):
+    return pd.DataFrame(
+        {
+            "actor_name": [actor] * len(months),
+            "verb": [v.COMPLETED.id] * len(months),
+            "course": ["c1"] * len(months),
+            "timestamp": [datetime(2026, month, 10, tzinfo=UTC) for month in months],
+        }
+    )
+
+
+# Figures over a period count distinct people.
+
+
+def test_one_person_completing_courses_in_five_months_is_one_completer_over_the_period():
+    frame = figures.prepare_activity(_completions("a", [4, 6, 8, 10, 12]), pd.DataFrame(), MONTHS)
+    assert figures.period_completers(frame, 12) == {"3": 1, "6": 1, "12": 1}
+
+
+def test_the_funnel_of_a_period_leaves_out_what_happened_before_it():
+    frame = figures.prepare_activity(_completions("a", [4]), pd.DataFrame(), MONTHS)
+    assert (figures.period_funnels(frame, 12), figures.funnel(frame)) == (
+        {"3": {}, "6": {}},
+        {"c1": [0, 0, 0, 1]},
+    )
+
+
+@pytest.fixture
+def members(commune, catalogue):
+    """Five agents of Valmont and a one-hour course; returns ``(users, course id, course title)``."""
+    from courses.models import CoursePage
+    from courses.services import course_ref
+
+    users = [make_user(f"agent{n}", commune, Membership.Role.AGENT) for n in range(5)]
+    page = CoursePage.objects.first()
+    CoursePage.objects.filter(pk=page.pk).update(duration_minutes=60)
+    return users, course_ref(page).id, page.title
+
+
+@pytest.fixture
+def hr(client, hr_manager):
+    assert client.login(username=hr_manager.username, password=PASSWORD)
+    return client
+
+
+def _complete(user, course, collectivity, *days_ago):
+    actor = str(learner_for(user).actor_name)
+    now = timezone.now()
+    Statement.objects.bulk_create(
+        [
+            statement(
+                actor,
+                v.COMPLETED.id,
+                when=now - timedelta(days=days),
+                collectivity=collectivity,
+                object_id=course,
+            )
+            for days in days_ago
+        ]
+    )
+    services.process_new_statements()
+    services.rebuild_snapshot(collectivity.pk)
+
+
+def _key_figure(page, label):
+    match = re.search(rf"<dt>{re.escape(label)}</dt>\s*<dd>([^\n]*)", page)
+    return unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
+
+
+@pytest.mark.django_db
+def test_hours_of_one_person_completing_in_five_months_are_hidden_on_the_page(hr, commune, members):
+    users, course, _title = members
+    _complete(users[0], course, commune, 0, 31, 62, 93, 124)
+    page = hr.get(_url("overview")).content.decode()
+    assert _key_figure(page, _fr("Hours of training in the period")) == "< 5"
+
+
+@pytest.mark.django_db
+def test_hours_of_one_person_completing_in_five_months_are_hidden_in_the_export(hr, commune, members):
+    users, course, _title = members
+    _complete(users[0], course, commune, 0, 31, 62, 93, 124)
+    response = hr.get(_url("overview"), {"export": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert [row[1] for row in rows if row and row[0] == _fr("Hours of training in the period")] == ["< 5"]
+
+
+# Complementary hiding.
+
+
+def test_no_hidden_cell_of_a_row_can_be_told_from_the_groups_size():
+    rng = np.random.default_rng(7)
+    minimum, failures = 5, []
+    for _ in range(3000):
+        counts = rng.choice([0, 0, 0, 1, 2, 3, 4, 5, 6, 9, 22], size=9).tolist()
+        if sum(counts) < minimum:
+            continue
+        shown = panels.suppress(counts, minimum)
+        visible = sum(value for value in shown if isinstance(value, int))
+        hidden = sum(1 for value in shown if not isinstance(value, int))
+        if not (sum(counts) - visible == 0 or sum(counts) - visible >= minimum) or hidden == 1:
+            failures.append((counts, shown))
+    assert failures == []
+
+
+def test_complementary_hiding_hides_the_smallest_other_count_as_hidden_not_as_a_small_group():
+    with translation.override("en"):
+        assert panels.suppress([0, 0, 3, 0, 0, 0, 0, 0, 22], 5) == [0, 0, None, 0, 0, 0, 0, 0, "hidden"]
+
+
+def _group(size, *, competences, areas, levels=None, gaps=None):
+    group = {
+        "size": size,
+        "monthly": {key: [0] * 12 for key in ("active", "completions", "completers", "progressed")}
+        | {"hours": [0.0] * 12},
+        "progressed": {"3": 0, "6": 0, "12": 0},
+        "completers": {"3": 0, "6": 0, "12": 0},
+        "levels": [[list((levels or {}).get(c, [size] + [0] * 8))] * 12 for c in competences],
+        "mean": [[None] * 12 for _ in competences],
+        "assessed": [[0] * 12 for _ in competences],
+        "domains": [[[size] + [0] * 8] * 12 for _ in areas],
+        "declared": [[0] * 9 for _ in competences],
+        "funnel": {},
+        "funnel_periods": {"3": {}, "6": {}},
+    }
+    if gaps is not None:
+        group["gaps"] = gaps
+    return group
+
+
+@pytest.fixture
+def written(frameworks, commune, settings):
+    """A snapshot of Valmont in the documented format (docs/analytics.md § 4): 25 people, a job profile."""
+    settings.LMS_MIN_GROUP_SIZE = 5
+    first, second = Competence.objects.filter(framework__slug="crcn").order_by("pk")[:2]
+    shape = {"competences": [first.pk, second.pk], "areas": [first.area_id]}
+    profile = JobProfile.objects.create(name="Secrétaire de mairie", slug="secretaire-de-mairie")
+    gaps = [{"competence_id": first.pk, "target": 3, "below": 6, "mean_gap": 1.5}]
+    level_counts = {first.pk: [22, 0, 0, 3, 0, 0, 0, 0, 0]}  # « 0 0 < 5 0 0 0 0 0 22 » with a size of 25
+    CollectivitySnapshot.objects.create(
+        collectivity=commune,
+        kind=CollectivitySnapshot.Kind.FIGURES,
+        computed_at=timezone.now(),
+        watermark=0,
+        data={
+            "version": 3,
+            "months": [str(month) for month in MONTHS],
+            "competences": shape["competences"],
+            "areas": shape["areas"],
+            "job_profiles": [profile.pk],
+            "courses": [],
+            "services": [],
+            "groups": {
+                "all|all|all": _group(25, levels=level_counts, **shape),
+                "agent|all|all": _group(19, **shape),
+                "elected_official|all|all": _group(6, **shape),
+                "public|all|all": _group(0, **shape),
+                f"all|{profile.pk}|all": _group(8, gaps=gaps, **shape),
+                f"agent|{profile.pk}|all": _group(8, gaps=gaps, **shape),
+            },
+        },
+    )
+    return {"competence": first, "job_profile": profile}
+
+
+def _row(page, competence):
+    start = page.index('<th scope="row">', page.index(f"{competence.code} {competence.title}") - 40)
+    row = page[start : page.index("</tr>", start)]
+    return [re.sub(r"<[^>]+>", "", cell.split("</td>")[0]) for cell in row.split("<td>")[1:]]
+
+
+@pytest.mark.django_db
+def test_a_hidden_level_count_cannot_be_recovered_from_the_group_size(hr, written):
+    cells = _row(unescape(hr.get(_url("levels")).content.decode()), written["competence"])
+    assert cells == ["0", "0", "< 5", "0", "0", "0", "0", "0", _fr("hidden")]
+
+
+# Filters that are never computed.
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("population", ["elected_official", "public"])
+def test_a_job_profile_with_elected_officials_or_the_public_is_refused_with_a_clear_error(
+    hr, written, population
+):
+    response = hr.get(_url("overview"), {"population": population, "job_profile": written["job_profile"].pk})
+    page = unescape(response.content.decode())
+    error = _fr(
+        "Figures per job profile cover everyone or agents only: choose one of them, or “All job profiles”."
+    )
+    assert (response.status_code, error in page, _fr("Key figures") in page) == (400, True, False)
+
+
+@pytest.mark.django_db
+def test_a_job_profile_with_agents_is_shown(hr, written):
+    response = hr.get(_url("overview"), {"population": "agent", "job_profile": written["job_profile"].pk})
+    assert response.status_code == 200
+
+
+# The course filter applies to the funnel only.
+
+
+def _filters(data, panel):
+    return DashboardFilters(
+        data, panel=panel, collectivities=[], job_profiles=[], courses=[("http://c/1", "Bases")]
+    )
+
+
+def test_the_course_filter_is_not_applied_nor_offered_on_a_panel_it_does_not_affect():
+    form = _filters({"course": "http://c/1"}, "levels")
+    shown = (form.is_valid(), form.value("course", "all"), form.fields["course"].disabled)
+    assert shown == (True, "all", True)
+
+
+def test_the_course_filter_applies_to_the_funnel():
+    form = _filters({"course": "http://c/1"}, "funnel")
+    assert (form.is_valid(), form.value("course", "all"), form.fields["course"].disabled) == (
+        True,
+        "http://c/1",
+        False,
+    )
+
+
+@pytest.mark.django_db
+def test_a_page_the_course_filter_does_not_affect_says_so_beside_the_disabled_field(hr, written):
+    page = unescape(hr.get(_url("growth"), {"course": "http://c/1"}).content.decode())
+    select = re.search(r"<select[^>]*name=\"course\"[^>]*>", page).group(0)
+    note = _fr("The course filter applies to the “%(panel)s” page only.")
+    note %= {"panel": _fr("Course completion")}
+    assert ("disabled" in select, note in page) == (True, True)
+
+
+# The period filter applies to the funnel and the elected officials' tracks.
+
+
+def _section(page, slug):
+    start = page.index(f'id="{slug}-heading"')
+    return page[start : page.index("</section>", start)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("panel", "slug"), [("funnel", "funnel"), ("elected", "elected-courses")])
+def test_a_course_completed_eight_months_ago_is_in_the_funnel_of_twelve_months_not_of_three(
+    hr, commune, members, panel, slug
+):
+    users, course, title = members
+    Membership.objects.filter(user__in=users).update(role=Membership.Role.ELECTED_OFFICIAL)
+    _complete(users[0], course, commune, 240)
+    shown = [
+        title in _section(unescape(hr.get(_url(panel), {"period": period}).content.decode()), slug)
+        for period in ("3", "12")
+    ]
+    assert shown == [False, True]
+
+
+@pytest.mark.django_db
+def test_gaps_shown_for_elected_officials_say_they_cover_everyone(hr, written):
+    page = unescape(hr.get(_url("gaps"), {"population": "elected_official"}).content.decode())
+    title = _fr(
+        "Gaps to the targets of “%(profile)s”, for everyone: gaps are not computed for elected officials or "
+        "the public alone"
+    ) % {"profile": "Secrétaire de mairie"}
+    assert title in page
