@@ -65,7 +65,8 @@ RULES: tuple[Rule, ...] = (
         _("An imported certification result (Pix…) validates levels, with its source"),
         _(
             "Levels imported from an outside certification such as Pix count as validated on the day of the "
-            "result. The source is kept and shown next to the level."
+            "result. The source is kept: the learner sees it next to the level in “My learning” and in "
+            "the export of their data."
         ),
     ),
     Rule(
@@ -114,8 +115,10 @@ RULES: tuple[Rule, ...] = (
 #: How a level is dated and which one is shown, for the rules page.
 LEVEL_RULES = (
     _(
-        "A learner's validated level in a competence is the highest level validated so far; levels never "
-        "go down."
+        "A learner's validated level in a competence is the highest level validated by the evidence that "
+        "still counts. A later, lower result never lowers it; only cancelling (voiding) the statement "
+        "that validated it does, and the level and its date are then computed again from the evidence "
+        "that remains."
     ),
     _(
         "Each level has the date it was first reached: reaching level 3 directly also reaches levels 1 and 2 "

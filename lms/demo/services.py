@@ -19,14 +19,14 @@ from django.http import QueryDict
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from competences.models import Competence
-from competences.services import load_shipped_frameworks
+from competences.models import Competence, JobProfile
+from competences.services import load_job_profiles, load_shipped_frameworks
 from courses import grading
 from courses import services as course_services
 from courses.models import CataloguePage, CourseCompetence, CoursePage, LessonPage, TrackPage
 from lms.analytics import services as analytics
 from lms.models import Collectivity, Enrolment, Membership, Service
-from lms.services.organisations import add_membership
+from lms.services.organisations import add_membership, grant_sharing
 
 CONTENT_FILE = Path(__file__).resolve().parent / "content.json"
 #: Demo only: every demo account has this password (printed by ``lms_demo`` and listed in the README).
@@ -78,12 +78,79 @@ COLLECTIVITIES = [
         4,
         ("Secrétariat de mairie", "Services techniques"),
     ),
+    # Intercommunalités of the Val de Loire's kind and size band (10,000 to 50,000 inhabitants, see
+    # lms.analytics.consolidation.similar_collectivities): with three of them (MIN_BENCHMARK_PEERS), the
+    # Val de Loire's HR sees the anonymous benchmark. Six agents each: every one's figures show.
+    DemoCollectivity(
+        "cc-coteaux-de-brenne",
+        "Communauté de communes des Coteaux de Brenne",
+        "epci",
+        18500,
+        "brenne",
+        6,
+        0,
+        ("Accueil",),
+    ),
+    DemoCollectivity(
+        "cc-rives-du-cher",
+        "Communauté de communes des Rives du Cher",
+        "epci",
+        27000,
+        "cher",
+        6,
+        0,
+        ("Accueil",),
+    ),
+    DemoCollectivity(
+        "cc-plateau-de-sologne",
+        "Communauté de communes du Plateau de Sologne",
+        "epci",
+        33500,
+        "sologne",
+        6,
+        0,
+        ("Services techniques",),
+    ),
 ]
 #: Months of synthetic activity: the dashboards' window (``LMS_DASHBOARD_MONTHS``), up to today.
 DEMO_MONTHS = 12
 #: How much more learning starts in the last days of the year than in its first (the growth HR sees).
 GROWTH = 4
-EPCI_MEMBERS = {"cc-val-de-loire": ["valmont-sur-loire"]}
+#: Member communes of each EPCI; each one consents to its EPCI's consolidated view (AggregateSharing).
+EPCI_MEMBERS = {"cc-val-de-loire": ["valmont-sur-loire", "saint-aubin-les-pres"]}
+CRCN_2019 = "https://w3id.org/tremplin/frameworks/crcn/2019"
+#: Job profiles of the demo, shared like the shipped ones (``competences/data/job-profiles.json``), whose
+#: targets are competences the agents' courses develop: the gaps panel and « Mon parcours » list them.
+DEMO_JOB_PROFILES = {
+    "job_profiles": [
+        {
+            "slug": "officier-etat-civil",
+            "name": "Officier d'état civil",
+            "description": "Exemple de la démo : tenir les registres et délivrer les actes, en ligne "
+            "comme au guichet, en protégeant les données des usagers.",
+            "targets": [
+                {"framework": CRCN_2019, "code": "4.1", "level": 3},
+                {"framework": CRCN_2019, "code": "4.2", "level": 3},
+            ],
+        },
+        {
+            "slug": "agent-services-techniques",
+            "name": "Agent des services techniques",
+            "description": "Exemple de la démo : échanger par messagerie avec les services et les "
+            "prestataires sans se faire piéger.",
+            "targets": [
+                {"framework": CRCN_2019, "code": "2.1", "level": 2},
+                {"framework": CRCN_2019, "code": "4.1", "level": 3},
+            ],
+        },
+    ]
+}
+#: The job profile of the agents of each service (by service name, in every demo collectivity).
+SERVICE_JOB_PROFILES = {
+    "Accueil": "agent-accueil-france-services",
+    "État civil": "officier-etat-civil",
+    "Services techniques": "agent-services-techniques",
+}
 
 
 def load_content() -> dict:
@@ -328,14 +395,28 @@ def build_people() -> dict[str, list]:
         collectivities[spec.slug], _ = Collectivity.objects.update_or_create(
             slug=spec.slug, defaults={"name": spec.name, "kind": spec.kind, "population": spec.population}
         )
+    managers = {
+        spec.slug: add_membership(
+            _user(f"rh.{spec.prefix}", "Responsable", "RH"),
+            collectivities[spec.slug],
+            Membership.Role.HR_MANAGER,
+        ).user
+        for spec in COLLECTIVITIES
+    }
     for epci, members in EPCI_MEMBERS.items():
         collectivities[epci].members.add(*(collectivities[slug] for slug in members))
+        for slug in members:
+            grant_sharing(collectivities[slug], collectivities[epci], by=managers[slug])
+    load_job_profiles(DEMO_JOB_PROFILES)
+    job_profiles = {
+        profile.slug: profile
+        for profile in JobProfile.objects.filter(
+            collectivity=None, slug__in=set(SERVICE_JOB_PROFILES.values())
+        )
+    }
     learners = {}
     for spec in COLLECTIVITIES:
         collectivity = collectivities[spec.slug]
-        add_membership(
-            _user(f"rh.{spec.prefix}", "Responsable", "RH"), collectivity, Membership.Role.HR_MANAGER
-        )
         services = [
             Service.objects.get_or_create(collectivity=collectivity, name=name)[0] for name in spec.services
         ]
@@ -344,7 +425,13 @@ def build_people() -> dict[str, list]:
             name = (FIRST_NAMES[number % len(FIRST_NAMES)], LAST_NAMES[(number * 7) % len(LAST_NAMES)])
             user = _user(f"agent.{spec.prefix}.{number:02d}", *name)
             service = services[(number - 1) % len(services)] if services else None
-            add_membership(user, collectivity, Membership.Role.AGENT, service=service)
+            add_membership(
+                user,
+                collectivity,
+                Membership.Role.AGENT,
+                service=service,
+                job_profile=job_profiles.get(SERVICE_JOB_PROFILES.get(service.name)) if service else None,
+            )
             people.append((user, Membership.Role.AGENT))
         for number in range(1, spec.elected + 1):
             name = (FIRST_NAMES[(number * 5) % len(FIRST_NAMES)], LAST_NAMES[(number * 3) % len(LAST_NAMES)])
@@ -429,14 +516,22 @@ def simulate_activity(learners: dict[str, list], *, months: int = DEMO_MONTHS, s
     """Play a year of learning by the demo learners through the real course services.
 
     Course starts are spread over the last ``months`` calendar months, every month having some, more and
-    more of them towards today (:func:`growing_share`). Skipped when the demo learners already have
-    enrolments (a second run adds nothing).
+    more of them towards today (:func:`growing_share`). A collectivity whose demo learners already have
+    enrolments is skipped: a second run adds nothing, and a demo loaded by an older version gets only the
+    collectivities it lacked.
 
     Returns:
         The number of enrolments created.
     """
-    everyone = [user for people in learners.values() for user, _ in people]
-    if Enrolment.objects.filter(user__in=everyone).exists():
+    started = set(
+        Enrolment.objects.filter(
+            user__in=[user for people in learners.values() for user, _ in people]
+        ).values_list("user_id", flat=True)
+    )
+    learners = {
+        slug: people for slug, people in learners.items() if not any(user.pk in started for user, _ in people)
+    }
+    if not learners:
         return 0
     rng = random.Random(seed)
     tracks = {t.audience: t for t in TrackPage.objects.live().specific()}
@@ -457,12 +552,14 @@ def simulate_activity(learners: dict[str, list], *, months: int = DEMO_MONTHS, s
     rng.shuffle(plans)
     span = (now - start).total_seconds()
     created = 0
+    # One list of lessons per course, reused by every learner: their parsed bodies are read once.
+    lessons = {course.pk: list(course.lessons()) for course in {course for _, course, _ in plans}}
     for index, (user, course, skill) in enumerate(plans):
         # One start per stratum of the distribution: every part of the year gets its share.
         share = growing_share((index + rng.random()) / len(plans))
         when = start + timedelta(seconds=int(share * span))
         created += 1
-        for lesson in course.lessons():
+        for lesson in lessons[course.pk]:
             when += timedelta(hours=rng.randint(1, 72))
             if when >= now:
                 break
@@ -494,6 +591,8 @@ def assign_demo_courses(learners: dict[str, list], *, when) -> int:
         return 0
     count = 0
     for spec in COLLECTIVITIES:
+        if spec.slug not in learners:
+            continue
         manager = get_user_model().objects.get(username=f"rh.{spec.prefix}")
         agents = [user for user, role in learners[spec.slug] if role == Membership.Role.AGENT]
         started = set(Enrolment.objects.filter(course=course).values_list("user_id", flat=True))
@@ -512,6 +611,6 @@ def load_demo() -> dict:
     learners = build_people()
     enrolments = simulate_activity(learners)
     touched = analytics.collectivities_to_refresh(analytics.process_new_statements())
-    for collectivity in Collectivity.objects.all():
-        analytics.rebuild_snapshot(collectivity.pk)
+    # Every collectivity in one national pass: the same figures as one rebuild each, read once.
+    analytics.rebuild_all_snapshots()
     return {"frameworks": frameworks, "enrolments": enrolments, "collectivities": len(touched)}

@@ -16,7 +16,15 @@ from competences.models import Area, Competence, JobProfileTarget
 from competences.services import superseded_frameworks
 from courses.models import CourseCompetence, LessonPage
 from lms.analytics.mapping import carried_from, carry_over, mapping_closure
-from lms.models import Enrolment, EvidenceKind, LearnerLevelHistory, Membership, SelfAssessment, Statement
+from lms.models import (
+    CompetenceEvidence,
+    Enrolment,
+    EvidenceKind,
+    LearnerLevelHistory,
+    Membership,
+    SelfAssessment,
+    Statement,
+)
 from lms.services.organisations import learner_for
 from lms.xapi import vocabulary as v
 
@@ -61,6 +69,8 @@ class CompetenceRow:
     target: int | None = None
     #: When the validated level was first reached (on this competence or one mapped to it).
     reached_at: datetime | None = None
+    #: Who validated it, as the learner reads it (« Pix », « une évaluation Tremplin »).
+    validated_by: str | None = None
 
 
 @dataclass
@@ -103,10 +113,35 @@ def _validated_levels(actor_name: str, closure: pd.DataFrame) -> dict[int, tuple
     }
 
 
+def _validating_sources(
+    actor_name: str, reach: dict[int, list[int]], validated: dict[int, tuple[int, datetime]]
+) -> dict[int, str]:
+    """Return, per competence, the source of the evidence that first reached its current validated level.
+
+    That evidence is the earliest one of at least that level, on the competence or on one the mappings carry
+    to it: the one that dates the level (``reached_at``).
+    """
+    wanted = {competence_id: level for competence_id, (level, _) in validated.items() if level > 0}
+    if not wanted:
+        return {}
+    found: dict[int, str] = {}
+    for evidence in (
+        CompetenceEvidence.objects.filter(actor_name=actor_name, kind=EvidenceKind.VALIDATED, level__gt=0)
+        .only("competence_id", "level", "source", "occurred_at")
+        .order_by("occurred_at", "pk")
+    ):
+        for reached in [evidence.competence_id, *reach.get(evidence.competence_id, [])]:
+            level = wanted.get(reached)
+            if level and reached not in found and evidence.level >= level:
+                found[reached] = evidence.source_label
+    return found
+
+
 def competence_profile(user) -> list[AreaRows]:
     """Return, by domain, the validated and declared level of each competence the learner has a trace of.
 
-    A competence appears when it has a validated level, a declared level or a job-profile target.
+    A competence appears when it has a validated level, a declared level or a job-profile target. A
+    validated level says who validated it (a Tremplin assessment, or an imported result such as Pix).
     The declared level is the latest self-assessment answer. Levels, declared levels and targets follow
     the version and crosswalk mappings (a level validated on CRCN 2019 4.2 shows on its successor in the
     new version, with its original date); a framework replaced by a published new version is not shown
@@ -118,6 +153,7 @@ def competence_profile(user) -> list[AreaRows]:
     for source_id, target_id in closure.itertuples(index=False):
         reach.setdefault(int(source_id), []).append(int(target_id))
     validated = _validated_levels(actor_name, closure)
+    sources = _validating_sources(actor_name, reach, validated)
     declared: dict[int, int] = {}
     for competence_id, level in (
         SelfAssessment.objects.filter(enrolment__user=user)
@@ -153,6 +189,7 @@ def competence_profile(user) -> list[AreaRows]:
                 declared=declared.get(competence.pk),
                 target=targets.get(competence.pk),
                 reached_at=reached_at,
+                validated_by=sources.get(competence.pk),
             )
         )
     return list(areas.values())

@@ -54,6 +54,13 @@ class CompetenceEvidence(models.Model):
     def __str__(self):
         return f"{self.actor_name}: {self.competence_id}@{self.level} ({self.kind})"
 
+    @property
+    def source_label(self) -> str:
+        """The source as a learner reads it: « Pix », « une évaluation Tremplin »; any other as recorded."""
+        if self.source == "tremplin":
+            return str(_("a Tremplin assessment"))
+        return {"pix": "Pix"}.get(self.source.lower(), self.source)
+
 
 class LearnerLevelHistory(models.Model):
     """When a learner first reached a level of a competence, validated or declared.

@@ -102,6 +102,8 @@ def collect(user) -> dict:
             "competence": f"{e.competence.code} {e.competence.title}",
             "level": e.level,
             "kind": e.kind,
+            # The label « Mon parcours » shows next to the level, so that the page and the export agree.
+            "source": e.source_label,
             "occurred_at": e.occurred_at,
             "statement_id": str(e.statement_id),
         }

@@ -3,11 +3,21 @@
 from datetime import UTC
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
 from courses.models import TrackPage
-from lms.models import Collectivity, CollectivitySnapshot, Enrolment, Membership, Service, Statement
+from lms.analytics import consolidation
+from lms.models import (
+    AggregateSharing,
+    Collectivity,
+    CollectivitySnapshot,
+    Enrolment,
+    Membership,
+    Service,
+    Statement,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,16 +37,32 @@ def demo_output(django_db_setup, django_db_blocker):
             Enrolment.objects.count(),
             Membership.objects.count(),
             Service.objects.count(),
+            AggregateSharing.objects.count(),
+            Collectivity.objects.count(),
         )
         call_command("lms_demo", stdout=second)
         yield first.getvalue(), second.getvalue(), counts
         transaction.set_rollback(True)
 
 
-def test_demo_creates_an_epci_with_a_member_commune_and_another_commune(demo_output):
-    epci = Collectivity.objects.get(kind="epci")
-    assert epci.members.filter(kind="commune").exists()
-    assert Collectivity.objects.filter(kind="commune").exclude(groupings=epci).exists()
+def test_demo_member_communes_share_their_figures_with_their_epci(demo_output):
+    epci = Collectivity.objects.get(slug="cc-val-de-loire")
+    assert set(consolidation.consenting_members(epci).values_list("slug", flat=True)) == {
+        "valmont-sur-loire",
+        "saint-aubin-les-pres",
+    }
+
+
+def test_demo_has_enough_similar_epcis_for_an_anonymous_benchmark(demo_output):
+    epci = Collectivity.objects.get(slug="cc-val-de-loire")
+    assert consolidation.similar_collectivities(epci).count() >= consolidation.MIN_BENCHMARK_PEERS
+
+
+def test_demo_agents_of_two_services_or_more_hold_a_job_profile(demo_output):
+    services = Membership.objects.filter(role=Membership.Role.AGENT, job_profile__isnull=False).values(
+        "service"
+    )
+    assert services.distinct().count() >= 2
 
 
 def _months_of_activity():
@@ -92,7 +118,47 @@ def test_second_demo_run_adds_nothing(demo_output):
         Enrolment.objects.count(),
         Membership.objects.count(),
         Service.objects.count(),
+        AggregateSharing.objects.count(),
+        Collectivity.objects.count(),
     ) == counts
+
+
+def _figures(table):
+    """The numbers a dashboard table shows (hidden values are ``None``, headers and course names text)."""
+    return [
+        value
+        for row in table.rows
+        for value in row[1:]
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    ]
+
+
+def _panels_without_figures(client, username, slug):
+    """The dashboard panels of ``slug`` that ``username`` is offered but that show no figure in a table."""
+    client.force_login(get_user_model().objects.get(username=username))
+    query = f"?collectivity={slug}"
+    offered = client.get("/admin/tremplin/dashboards/overview/" + query).context["panel_links"]
+    empty = []
+    for panel, _title, _url in offered:
+        tables = client.get(f"/admin/tremplin/dashboards/{panel}/" + query).context["tables"]
+        if not any(_figures(table) for table in tables):
+            empty.append(panel)
+    return empty
+
+
+@pytest.mark.parametrize(
+    "username, slug", [("rh.valmont", "valmont-sur-loire"), ("rh.ccvl", "cc-val-de-loire")]
+)
+def test_every_dashboard_panel_of_the_demo_shows_figures(demo_output, client, username, slug):
+    assert _panels_without_figures(client, username, slug) == []
+
+
+def test_demo_epci_sees_its_members_added_up_and_the_benchmark(demo_output, client):
+    client.force_login(get_user_model().objects.get(username="rh.ccvl"))
+    tables = client.get("/admin/tremplin/dashboards/consolidated/?collectivity=cc-val-de-loire").context[
+        "tables"
+    ]
+    assert [table.slug for table in tables if _figures(table)] == ["members", "benchmark"]
 
 
 def test_demo_prints_the_accounts_and_their_password(demo_output):

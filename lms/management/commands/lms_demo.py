@@ -24,7 +24,8 @@ class Command(BaseCommand):
                 f"  agent.{spec.prefix}.01 … {spec.agents:02d}".ljust(29)
                 + _("agents of %(name)s") % {"name": spec.name}
             )
-            self.stdout.write(
-                f"  elu.{spec.prefix}.01 … {spec.elected:02d}".ljust(29)
-                + _("elected officials of %(name)s") % {"name": spec.name}
-            )
+            if spec.elected:
+                self.stdout.write(
+                    f"  elu.{spec.prefix}.01 … {spec.elected:02d}".ljust(29)
+                    + _("elected officials of %(name)s") % {"name": spec.name}
+                )
