@@ -12,6 +12,12 @@ SERVICE_POPULATIONS = ("all", "agent")
 JOB_PROFILE_POPULATIONS = ("all", "agent")
 #: The panels the course filter applies to; elsewhere it is shown disabled, on « All courses ».
 COURSE_PANELS = ("funnel",)
+#: Filters a panel does not depend on, with the value its figures have: shown disabled on that value, so that
+#: the form (and the filters an export lists) say what the page shows.
+FIXED_FILTERS = {
+    "elected": {"population": "elected_official", "service": "all", "job_profile": "all"},
+    "consolidated": {"service": "all", "job_profile": "all"},
+}
 
 
 class DashboardFilters(forms.Form):
@@ -48,6 +54,14 @@ class DashboardFilters(forms.Form):
             )
         self.fields["job_profile"].choices = [("all", _("All job profiles")), *job_profiles]
         self.fields["course"].choices = [("all", _("All courses")), *courses]
+        for name, value in FIXED_FILTERS.get(panel, {}).items():
+            field = self.fields[name]
+            field.disabled, field.initial = True, value
+            field.help_text = (
+                _("This page covers all the collectivity's elected officials.")
+                if name == "population"
+                else _("The figures of this page are not computed per service or job profile.")
+            )
         if panel is not None and panel not in COURSE_PANELS:
             course = self.fields["course"]
             course.disabled, course.initial = True, "all"

@@ -119,6 +119,18 @@ def suppress(counts, minimum) -> list:
     return shown
 
 
+def row_has_hidden_cells(group: dict, index: int, minimum: int) -> bool:
+    """Whether the levels table hides cells of competence ``index`` (the last month of the window).
+
+    A mean level shown beside such a row would give the hidden cells back (with two hidden cells, their sum
+    and their weighted sum are two equations): the means of that row and month are hidden too.
+    """
+    levels = group["levels"]
+    if index >= len(levels):
+        return False
+    return any(_number(value) is None for value in suppress(levels[index][-1], minimum))
+
+
 def _number(value):
     """A cell as a chart reads it: hidden cells (``None`` or « hidden ») are not drawn."""
     return value if isinstance(value, int | float) else None
@@ -227,19 +239,14 @@ def growth(ctx: Context) -> list[Table]:
     table.chart = charts.line_chart("chart-domains", table.title, ctx.months, domain_series)
     tables.append(table)
     rows = []
-    for competence_id, means, assessed in zip(
-        ctx.data["competences"], ctx.group["mean"], ctx.group["assessed"], strict=True
+    for index, (competence_id, means, assessed) in enumerate(
+        zip(ctx.data["competences"], ctx.group["mean"], ctx.group["assessed"], strict=True)
     ):
         code, title = ctx.names.competences.get(competence_id, ("?", ""))
-        rows.append(
-            [
-                f"{code} {title}",
-                *[
-                    over(m, n, minimum)
-                    for m, n in zip(_period(means, ctx), _period(assessed, ctx), strict=True)
-                ],
-            ]
-        )
+        row = [over(m, n, minimum) for m, n in zip(_period(means, ctx), _period(assessed, ctx), strict=True)]
+        if row and row_has_hidden_cells(ctx.group, index, minimum):
+            row[-1] = None  # the month of the levels table, whose hidden cells the mean would give back
+        rows.append([f"{code} {title}", *row])
     tables.append(
         Table("competences", _("Mean validated level per competence"), [_("Competence"), *ctx.months], rows)
     )
@@ -278,15 +285,17 @@ def levels(ctx: Context) -> list[Table]:
         "chart-levels", table.title, labels, [*map(str, range(1, LEVEL_RANGE)), "—"], shares
     )
     declared_rows = []
-    for competence_id, declared, months, assessed in zip(
-        ctx.data["competences"], ctx.group["declared"], ctx.group["mean"], ctx.group["assessed"], strict=True
+    group = ctx.group
+    for index, (competence_id, declared, months, assessed) in enumerate(
+        zip(ctx.data["competences"], group["declared"], group["mean"], group["assessed"], strict=True)
     ):
         code, title = ctx.names.competences.get(competence_id, ("?", ""))
         declared_mean, declared_count = _mean(declared)
+        hidden_row = row_has_hidden_cells(ctx.group, index, minimum)
         declared_rows.append(
             [
                 f"{code} {title}",
-                over(months[-1], assessed[-1], minimum),
+                None if hidden_row else over(months[-1], assessed[-1], minimum),
                 over(round(declared_mean, 2), declared_count, minimum) if declared_mean is not None else None,
                 people(declared_count, minimum),
             ]
@@ -459,7 +468,9 @@ def consolidated(ctx: Context, members: list[dict], peers: list[dict]) -> list[T
             rows.append(
                 [
                     f"{code} {title}",
-                    over(own["mean"][index][-1], own["assessed"][index][-1], minimum) if own else None,
+                    over(own["mean"][index][-1], own["assessed"][index][-1], minimum)
+                    if own and not row_has_hidden_cells(own, index, minimum)
+                    else None,
                     over(peer_mean, assessed, minimum),
                 ]
             )

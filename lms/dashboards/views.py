@@ -25,7 +25,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from competences.models import Area, Competence, JobProfile
 from lms.analytics import consolidation
-from lms.analytics.figures import group_key
+from lms.analytics.figures import LEVEL_RANGE, group_key
 from lms.analytics.mapping import carried_from
 from lms.analytics.rules import LEVEL_RULES, RULES
 from lms.conf import lms_settings
@@ -43,6 +43,10 @@ from . import panels
 from .filters import DashboardFilters
 
 CONSOLIDATING_KINDS = (Collectivity.Kind.EPCI, Collectivity.Kind.CDG)
+
+
+#: Panels of levels, which are computed for members only (not for the public).
+LEVEL_PANELS = ("growth", "levels", "gaps")
 
 
 class CollectivityScopeMixin:
@@ -275,6 +279,11 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
         )
         group = data["groups"].get(group_key(population, job_profile, service))
         months = data["months"][-period:]
+        if population == "public" and self.panel in LEVEL_PANELS:
+            # The public is counted by its activity, without identities: a level table of zeros beside its
+            # size would say that none of them has a level.
+            context["public_without_levels"] = True
+            return context
         if group is None or (
             group["size"] < minimum and self.panel not in ("elected", "consolidated", "gaps")
         ):
@@ -564,8 +573,16 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
         ).values_list("actor_name", "level"):
             levels[actor] = max(levels.get(actor, 0), reached)
         actors = sorted(actor for actor in people if levels.get(actor, 0) == level)
-        if 0 < len(actors) < lms_settings.MIN_GROUP_SIZE:
-            actors = []  # the figure is hidden on the dashboard: so is the list behind it
+        # The figure is hidden on the dashboard (a small group, or hidden beside one so that it cannot be told
+        # by subtraction): so is the list behind it, whatever address asks for it.
+        counts = [0] * LEVEL_RANGE
+        for actor in people:
+            reached = levels.get(actor, 0)
+            if 0 <= reached < LEVEL_RANGE:
+                counts[reached] += 1
+        shown = panels.suppress(counts, lms_settings.MIN_GROUP_SIZE)
+        if not 0 <= level < LEVEL_RANGE or (actors and not isinstance(shown[level], int)):
+            actors = []
             context["hidden"] = True
         description = (
             f"competence={competence.pk} level={level} population={population} job_profile={job_profile} "

@@ -299,3 +299,97 @@ def test_gaps_shown_for_elected_officials_say_they_cover_everyone(hr, written):
         "the public alone"
     ) % {"profile": "Secrétaire de mairie"}
     assert title in page
+
+
+# Figures beside hidden cells: a mean level, and the list of people behind a cell.
+
+
+@pytest.fixture
+def mean_beside_hidden_cells(written, commune):
+    """Competence 1: 15 people without a level, 7 at level 2, 3 at level 3, and their mean 2.3 over 10.
+
+    The 3 are hidden, the 7 beside them; with the mean, 2a + 3b = 23 and a + b = 10 would give them back.
+    """
+    snapshot = CollectivitySnapshot.objects.get(collectivity=commune)
+    data = snapshot.data
+    group = data["groups"]["all|all|all"]
+    group["levels"][0] = [[15, 0, 7, 3, 0, 0, 0, 0, 0]] * 12
+    group["mean"][0] = [2.3] * 12
+    group["assessed"][0] = [10] * 12
+    snapshot.data = data
+    snapshot.save()
+    return written["competence"]
+
+
+def _export_rows(hr, panel, competence):
+    response = hr.get(_url(panel), {"export": "csv"})
+    rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";")
+    return [row for row in rows if row and row[0].endswith(f"{competence.code} {competence.title}")]
+
+
+@pytest.mark.django_db
+def test_the_mean_level_of_a_row_with_hidden_cells_is_hidden(hr, mean_beside_hidden_cells):
+    levels, declared = _export_rows(hr, "levels", mean_beside_hidden_cells)
+    assert levels[1:] == ["0", _fr("hidden"), "< 5", "0", "0", "0", "0", "0", "15"]
+    assert declared[1] == "< 5"
+
+
+@pytest.mark.django_db
+def test_the_growth_of_a_row_with_hidden_cells_hides_the_month_of_the_levels_table(
+    hr, mean_beside_hidden_cells
+):
+    (row,) = _export_rows(hr, "growth", mean_beside_hidden_cells)
+    assert (row[-2], row[-1]) == ("2,3", "< 5")
+
+
+@pytest.mark.django_db
+def test_a_cell_hidden_beside_a_small_group_lists_no_one_from_a_hand_built_address(
+    hr, commune, mean_beside_hidden_cells
+):
+    from lms.models import LearnerCompetenceLevel
+
+    competence = mean_beside_hidden_cells
+    for index in range(25):
+        user = make_user(f"agent{index}", commune, Membership.Role.AGENT)
+        level = 2 if index < 7 else 3 if index < 10 else 0
+        if level:
+            LearnerCompetenceLevel.objects.create(
+                actor_name=str(learner_for(user).actor_name),
+                competence=competence,
+                level=level,
+                reached_at=timezone.now(),
+            )
+    page = hr.get(
+        "/admin/tremplin/dashboards/learners/",
+        {"competence": competence.pk, "level": 2, "collectivity": commune.slug},
+    ).content.decode()
+    assert "agent0" not in page and "agent6" not in page
+
+
+# Filters a page does not depend on.
+
+
+@pytest.mark.django_db
+def test_the_elected_officials_page_lists_the_filters_it_applies_not_the_ones_asked(hr, written):
+    response = hr.get(_url("elected"), {"population": "agent", "export": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    population = [row[1] for row in rows if row and row[0] == _fr("Population")]
+    assert (response.status_code, population) == (200, [_fr("Elected officials")])
+
+
+@pytest.mark.django_db
+def test_the_elected_officials_page_says_it_does_not_depend_on_population_service_or_profile(hr, written):
+    page = unescape(hr.get(_url("elected")).content.decode())
+    assert _fr("This page covers all the collectivity's elected officials.") in page
+    assert _fr("The figures of this page are not computed per service or job profile.") in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("panel", ["levels", "growth", "gaps"])
+def test_level_pages_say_levels_are_not_computed_for_the_public(hr, written, panel):
+    page = unescape(hr.get(_url(panel), {"population": "public"}).content.decode())
+    message = _fr(
+        "Levels are not computed for the public: people outside the collectivity are counted anonymously, "
+        "by their activity only (see the overview and course completion)."
+    )
+    assert message in page and _fr("Learners per validated level") not in page
