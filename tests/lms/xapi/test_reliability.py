@@ -280,6 +280,18 @@ def test_concurrent_batches_lose_nothing_and_store_nothing_twice(live_server):
     written = sorted(s["id"] for batch in batches for s in batch)
     stored = sorted(str(i) for i in Statement.objects.values_list("statement_id", flat=True))
     assert ({status for status, _ in results}, stored) == ({200}, written), results[:3]
+    # And as a client reads them back: every page of GET /xapi/statements, following ``more``.
+    read, path = [], "/xapi/statements?limit=100"
+    while path:
+        http_connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        http_connection.request(
+            "GET", path, headers={"Authorization": _auth("tool"), "X-Experience-API-Version": "1.0.3"}
+        )
+        page = json.loads(http_connection.getresponse().read())
+        http_connection.close()
+        read += [s["id"] for s in page["statements"]]
+        path = page["more"]
+    assert sorted(read) == written
 
 
 def test_posts_do_not_wait_for_a_broker_that_does_not_answer_each_time(silent_broker, tmp_path):
