@@ -62,6 +62,32 @@ class Table:
             yield row[0], [(value, self.links.get((i, j))) for j, value in enumerate(row[1:], start=1)]
 
 
+class Text(str):
+    """A text of the page in another language than the page's (a DigComp title on a French page): the template
+    marks it with ``lang`` (RGAA 8.7), exports read it as the text it is."""
+
+    lang = ""
+
+    @classmethod
+    def of(cls, text: str, language: str, page_language: str | None) -> "str | Text":
+        """``text`` as it is, or a :class:`Text` marked ``language`` when the page speaks another one."""
+        if not language or not page_language or language.split("-")[0] == page_language.split("-")[0]:
+            return text
+        marked = cls(text)
+        marked.lang = language
+        return marked
+
+
+def label(code: str, title: str) -> "str | Text":
+    """A competence's row header, « CRCN 2.1 Title », marked with its title's language if the title is."""
+    text = f"{code} {title}"
+    if not getattr(title, "lang", ""):
+        return text
+    marked = Text(text)
+    marked.lang = title.lang
+    return marked
+
+
 @dataclass
 class Names:
     """What the tables call things: competences, areas, courses, job profiles (read once per request)."""
@@ -246,7 +272,7 @@ def growth(ctx: Context) -> list[Table]:
         row = [over(m, n, minimum) for m, n in zip(_period(means, ctx), _period(assessed, ctx), strict=True)]
         if row and row_has_hidden_cells(ctx.group, index, minimum):
             row[-1] = None  # the month of the levels table, whose hidden cells the mean would give back
-        rows.append([f"{code} {title}", *row])
+        rows.append([label(code, title), *row])
     tables.append(
         Table("competences", _("Mean validated level per competence"), [_("Competence"), *ctx.months], rows)
     )
@@ -263,7 +289,7 @@ def levels(ctx: Context) -> list[Table]:
         code, title = ctx.names.competences.get(competence_id, ("?", ""))
         # The row adds up to the group's size: hide enough cells that none can be told by subtraction.
         counts = suppress(months[-1], minimum)
-        rows.append([f"{code} {title}", *counts[1:], counts[0]])
+        rows.append([label(code, title), *counts[1:], counts[0]])
         labels.append(code)
         shares.append(
             [None if _number(n) is None else (n / size if size else 0) for n in [*counts[1:], counts[0]]]
@@ -294,7 +320,7 @@ def levels(ctx: Context) -> list[Table]:
         hidden_row = row_has_hidden_cells(ctx.group, index, minimum)
         declared_rows.append(
             [
-                f"{code} {title}",
+                label(code, title),
                 None if hidden_row else over(months[-1], assessed[-1], minimum),
                 over(round(declared_mean, 2), declared_count, minimum) if declared_mean is not None else None,
                 people(declared_count, minimum),
@@ -331,7 +357,7 @@ def gaps(ctx: Context) -> list[Table]:
             courses = ctx.names.closing_courses.get((gap["competence_id"], gap["target"]), [])
             rows.append(
                 [
-                    f"{code} {title}",
+                    label(code, title),
                     gap["target"],
                     people(gap["below"], ctx.minimum),
                     gap["mean_gap"],
@@ -467,7 +493,7 @@ def consolidated(ctx: Context, members: list[dict], peers: list[dict]) -> list[T
             peer_mean = round(sum(totals) / assessed, 2) if assessed else None
             rows.append(
                 [
-                    f"{code} {title}",
+                    label(code, title),
                     over(own["mean"][index][-1], own["assessed"][index][-1], minimum)
                     if own and not row_has_hidden_cells(own, index, minimum)
                     else None,

@@ -400,3 +400,11 @@ def test_drill_down_audit_entry_names_the_service(hr, snapshot, commune, setting
         },
     )
     assert len(DESCRIPTIONS) == 1 and f"service={service}" in DESCRIPTIONS[0]
+
+
+def test_a_competence_titled_in_english_is_marked_as_english_on_the_french_page(hr, snapshot):
+    """RGAA 8.7: DigComp's titles have no official French version: screen readers read them in English."""
+    page = hr.get(_url("levels")).content.decode()
+    rows = re.findall(r'<th scope="row"([^>]*)>((?:CRCN|DigComp) [^<]*)</th>', page)
+    marks = {text.split(" ")[0]: attributes for attributes, text in rows}
+    assert marks == {"CRCN": "", "DigComp": ' lang="en"'}
