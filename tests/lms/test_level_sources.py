@@ -59,3 +59,28 @@ def test_csv_export_gives_the_source_of_each_piece_of_evidence(pix_learner):
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     rows = csv.DictReader(io.StringIO(archive.read("evidence.csv").decode("utf-8-sig")), delimiter=";")
     assert {row["source"] for row in rows} == {"Pix"}
+
+
+def test_a_competence_titled_in_english_is_marked_as_english_on_my_learning(client, frameworks, agent):
+    """RGAA 8.7: DigComp's competence titles exist in English only; the French page marks them."""
+    from django.utils import timezone
+
+    from competences.models import Competence
+    from lms.models import EvidenceKind, LearnerLevelHistory
+    from lms.services.organisations import learner_for
+
+    actor = str(learner_for(agent).actor_name)
+    for slug in ("crcn", "digcomp"):
+        LearnerLevelHistory.objects.create(
+            actor_name=actor,
+            competence=Competence.objects.get(framework__slug__startswith=slug, code="1.1"),
+            kind=EvidenceKind.VALIDATED,
+            level=2,
+            reached_at=timezone.now(),
+        )
+    client.force_login(agent)
+    page = client.get(reverse("lms:my_learning")).content.decode()
+    digcomp = Competence.objects.get(framework__slug__startswith="digcomp", code="1.1")
+    crcn = Competence.objects.get(framework__slug__startswith="crcn", code="1.1")
+    assert f'<span lang="en">{digcomp.title}</span>' in page
+    assert f'<th scope="row">{crcn.code} {crcn.title}</th>' in page
