@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from lms.analytics.figures import LEVEL_RANGE, group_key
+from lms.templatetags.lms_lang import other_language
 
 from . import charts
 
@@ -69,9 +70,10 @@ class Text(str):
     lang = ""
 
     @classmethod
-    def of(cls, text: str, language: str, page_language: str | None) -> "str | Text":
+    def of(cls, text: str, language: str) -> "str | Text":
         """``text`` as it is, or a :class:`Text` marked ``language`` when the page speaks another one."""
-        if not language or not page_language or language.split("-")[0] == page_language.split("-")[0]:
+        language = other_language(language)
+        if not language:
             return text
         marked = cls(text)
         marked.lang = language

@@ -14,7 +14,7 @@ from django.db.models import Value
 from django.db.models.fields.json import KeyTransform
 from django.http import Http404, HttpResponse
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.text import slugify
@@ -116,9 +116,8 @@ def _names(snapshot_data, panel: str, collectivity) -> panels.Names:
         )
     )
     labels = framework_labels({row[-3]: (row[-2], row[-1]) for row in [*competence_rows, *area_rows]})
-    page_language = translation.get_language()
     competences = {
-        pk: (f"{labels[f]} {code}", panels.Text.of(title, language, page_language))
+        pk: (f"{labels[f]} {code}", panels.Text.of(title, language))
         for pk, code, title, language, f, *_ in competence_rows
     }
     areas = {pk: f"{labels[f]} · {title}" for pk, title, f, *_ in area_rows}

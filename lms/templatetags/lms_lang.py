@@ -7,6 +7,14 @@ from django.utils.html import format_html
 register = template.Library()
 
 
+def other_language(language: str) -> str:
+    """``language`` when it is not the page's (the active language), else "" (same primary subtag)."""
+    page = translation.get_language() or ""
+    if not language or language.split("-")[0].lower() == page.split("-")[0].lower():
+        return ""
+    return language
+
+
 @register.filter
 def lang_if_other(language: str) -> str:
     """`` lang="en"`` (an attribute to put in a tag) when ``language`` is not the page's language, else "".
@@ -14,7 +22,5 @@ def lang_if_other(language: str) -> str:
     For content whose language is known, such as a framework published in English only (DigComp) on a
     French page.
     """
-    page = translation.get_language() or ""
-    if not language or language.split("-")[0].lower() == page.split("-")[0].lower():
-        return ""
-    return format_html(' lang="{}"', language)
+    language = other_language(language)
+    return format_html(' lang="{}"', language) if language else ""
