@@ -1,4 +1,4 @@
-"""Write statements straight into the store, as the LRS or an import would."""
+"""Write statements straight into the store, as the LRS or an import would; write snapshots by hand."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 from lms.analytics import rules
-from lms.models import Statement
+from lms.models import CollectivitySnapshot, Statement
 from lms.xapi import vocabulary as v
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -61,3 +61,25 @@ def void(actor, target_id, *, when=EPOCH):
 
 def day(n: int) -> datetime:
     return EPOCH + timedelta(days=n)
+
+
+def write_snapshot(
+    collectivity, *, months, competences, areas, groups, job_profiles=(), services=(), courses=(), version=3
+):
+    """A collectivity's snapshot written in the documented format (docs/analytics.md § 4), computed now."""
+    return CollectivitySnapshot.objects.create(
+        collectivity=collectivity,
+        kind=CollectivitySnapshot.Kind.FIGURES,
+        computed_at=timezone.now(),
+        watermark=0,
+        data={
+            "version": version,
+            "months": [str(month) for month in months],
+            "competences": list(competences),
+            "areas": list(areas),
+            "job_profiles": list(job_profiles),
+            "courses": list(courses),
+            "services": list(services),
+            "groups": groups,
+        },
+    )

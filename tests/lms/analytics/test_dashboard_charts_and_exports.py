@@ -11,13 +11,14 @@ import xml.etree.ElementTree as ET
 from html import unescape
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 from openpyxl import load_workbook
 
 from competences.models import Area, Competence
 from lms.dashboards import charts
-from lms.models import AggregateSharing, Collectivity, CollectivitySnapshot, Membership, Service
+from lms.models import AggregateSharing, Collectivity, Membership, Service
 from tests.conftest import PASSWORD, make_user
+from tests.lms.analytics.helpers import write_snapshot
 
 MONTHS = [f"{year}-{month:02d}" for year, month in [(2025, 12), *((2026, m) for m in range(1, 12))]]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -193,21 +194,14 @@ def snapshot(frameworks, commune, hr_manager, settings):
         key: _group(12 if key[-4:] == "|all" else 6, **shape)
         for key in ("all|all|all", "agent|all|all", f"all|all|{accueil.pk}", f"agent|all|{accueil.pk}")
     }
-    CollectivitySnapshot.objects.create(
-        collectivity=commune,
-        kind=CollectivitySnapshot.Kind.FIGURES,
-        computed_at=timezone.now(),
-        watermark=0,
-        data={
-            "version": 2,
-            "months": MONTHS,
-            "competences": competences,
-            "areas": areas,
-            "job_profiles": [],
-            "courses": [],
-            "services": [accueil.pk],
-            "groups": groups,
-        },
+    write_snapshot(
+        commune,
+        months=MONTHS,
+        competences=competences,
+        areas=areas,
+        services=[accueil.pk],
+        groups=groups,
+        version=2,
     )
     return {"accueil": accueil, "competences": competences}
 

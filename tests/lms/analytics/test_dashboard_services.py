@@ -9,13 +9,14 @@ import re
 from html import unescape
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.html import escape
 from openpyxl import load_workbook
 
 from competences.models import Competence, JobProfile
-from lms.models import CollectivitySnapshot, Membership, Service
+from lms.models import Membership, Service
 from tests.conftest import PASSWORD, make_user
+from tests.lms.analytics.helpers import write_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -95,21 +96,15 @@ def setup(frameworks, commune, other_commune, hr_manager, settings):
         # A foreign service's group slipped into this snapshot: it must never be reachable.
         f"all|all|{voirie.pk}": _group(9, 4321, **shape),
     }
-    CollectivitySnapshot.objects.create(
-        collectivity=commune,
-        kind=CollectivitySnapshot.Kind.FIGURES,
-        computed_at=timezone.now(),
-        watermark=0,
-        data={
-            "version": 2,
-            "months": MONTHS,
-            "competences": competences,
-            "areas": areas,
-            "job_profiles": [job_profile.pk],
-            "courses": [],
-            "services": [techniques.pk, accueil.pk, etat_civil.pk, voirie.pk],
-            "groups": groups,
-        },
+    write_snapshot(
+        commune,
+        months=MONTHS,
+        competences=competences,
+        areas=areas,
+        job_profiles=[job_profile.pk],
+        services=[techniques.pk, accueil.pk, etat_civil.pk, voirie.pk],
+        groups=groups,
+        version=2,
     )
     return {
         "accueil": accueil,

@@ -23,7 +23,7 @@ from lms.models import CollectivitySnapshot, Membership, Statement
 from lms.services.organisations import learner_for
 from lms.xapi import vocabulary as v
 from tests.conftest import PASSWORD, make_user
-from tests.lms.analytics.helpers import statement
+from tests.lms.analytics.helpers import statement, write_snapshot
 
 MONTHS = [pd.Period(f"2026-{month:02d}", "M") for month in range(1, 13)]
 
@@ -175,27 +175,19 @@ def written(frameworks, commune, settings):
     profile = JobProfile.objects.create(name="Secrétaire de mairie", slug="secretaire-de-mairie")
     gaps = [{"competence_id": first.pk, "target": 3, "below": 6, "mean_gap": 1.5}]
     level_counts = {first.pk: [22, 0, 0, 3, 0, 0, 0, 0, 0]}  # « 0 0 < 5 0 0 0 0 0 22 » with a size of 25
-    CollectivitySnapshot.objects.create(
-        collectivity=commune,
-        kind=CollectivitySnapshot.Kind.FIGURES,
-        computed_at=timezone.now(),
-        watermark=0,
-        data={
-            "version": 3,
-            "months": [str(month) for month in MONTHS],
-            "competences": shape["competences"],
-            "areas": shape["areas"],
-            "job_profiles": [profile.pk],
-            "courses": [],
-            "services": [],
-            "groups": {
-                "all|all|all": _group(25, levels=level_counts, **shape),
-                "agent|all|all": _group(19, **shape),
-                "elected_official|all|all": _group(6, **shape),
-                "public|all|all": _group(0, **shape),
-                f"all|{profile.pk}|all": _group(8, gaps=gaps, **shape),
-                f"agent|{profile.pk}|all": _group(8, gaps=gaps, **shape),
-            },
+    write_snapshot(
+        commune,
+        months=MONTHS,
+        competences=shape["competences"],
+        areas=shape["areas"],
+        job_profiles=[profile.pk],
+        groups={
+            "all|all|all": _group(25, levels=level_counts, **shape),
+            "agent|all|all": _group(19, **shape),
+            "elected_official|all|all": _group(6, **shape),
+            "public|all|all": _group(0, **shape),
+            f"all|{profile.pk}|all": _group(8, gaps=gaps, **shape),
+            f"agent|{profile.pk}|all": _group(8, gaps=gaps, **shape),
         },
     )
     return {"competence": first, "job_profile": profile}

@@ -3,6 +3,7 @@
 import base64
 import json
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from django.test import Client
@@ -103,3 +104,37 @@ def statement(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+@contextmanager
+def stored_in_open_transaction(statement_to_store: dict):
+    """Store a statement in another thread's transaction and keep that transaction open until the block ends.
+
+    What a slow writer does: its statement has taken its ``seq`` and its ``stored`` date, and commits after
+    statements stored later. Needs a test with ``transaction=True``.
+    """
+    import threading
+
+    from django.db import connection, transaction
+
+    from lms.xapi.storage import get_store
+
+    held, release = threading.Event(), threading.Event()
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                get_store().store([statement_to_store])
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    try:
+        assert held.wait(10), "the writer did not store its statement"
+        yield
+    finally:
+        release.set()
+        writer.join()

@@ -11,7 +11,7 @@ from lms.xapi import forwarding
 from lms.xapi.storage import get_store
 from lms.xapi.tasks import forward_statements
 
-from .conftest import statement
+from .conftest import statement, stored_in_open_transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -163,27 +163,11 @@ def test_a_misconfigured_target_keeps_the_watermark_until_it_is_fixed(target, ta
 @pytest.mark.django_db(transaction=True)
 def test_a_statement_committed_after_a_later_one_is_still_forwarded(target, target_lrs):
     """A transaction takes a seq, another stores the next one and commits first: the watermark must wait."""
-    from django.db import connection, transaction
-
-    held, release, late = threading.Event(), threading.Event(), statement()
-
-    def slow_writer():
-        try:
-            with transaction.atomic():
-                get_store().store([late])
-                held.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    writer = threading.Thread(target=slow_writer)
-    writer.start()
-    assert held.wait(10)
-    (early,) = _store(1)
-    forwarding.forward_pending(target.pk)
-    sent_while_open = list(target_lrs.ids)
-    release.set()
-    writer.join()
+    late = statement()
+    with stored_in_open_transaction(late):
+        (early,) = _store(1)
+        forwarding.forward_pending(target.pk)
+        sent_while_open = list(target_lrs.ids)
     forwarding.forward_pending(target.pk)
     assert (sent_while_open, target_lrs.ids) == ([], [late["id"], early])
 

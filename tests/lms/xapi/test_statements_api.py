@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from lms.models import Statement
 
-from .conftest import Api, statement
+from .conftest import Api, statement, stored_in_open_transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -331,31 +331,12 @@ def test_get_answers_consistent_through(api):
 @pytest.mark.django_db(transaction=True)
 def test_consistent_through_stays_before_a_statement_whose_transaction_is_still_open(api):
     """A client that reads ``since`` the header must not miss a statement committed after it answered."""
-    import threading
-
-    from django.db import connection, transaction
-
     from lms.xapi.queries import forget_consistent_through
-    from lms.xapi.storage import get_store
 
-    held, release, late = threading.Event(), threading.Event(), statement()
-
-    def slow_writer():
-        try:
-            with transaction.atomic():
-                get_store().store([late])
-                held.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    writer = threading.Thread(target=slow_writer)
-    writer.start()
-    assert held.wait(10)
-    forget_consistent_through()
-    through = api.get("statements").headers["X-Experience-API-Consistent-Through"]
-    release.set()
-    writer.join()
+    late = statement()
+    with stored_in_open_transaction(late):
+        forget_consistent_through()
+        through = api.get("statements").headers["X-Experience-API-Consistent-Through"]
     stored = api.get("statements", {"statementId": late["id"]}).json()["stored"]
     assert datetime.fromisoformat(through) <= datetime.fromisoformat(stored)
     assert late["id"] in [s["id"] for s in api.get("statements", {"since": through}).json()["statements"]]
