@@ -98,24 +98,43 @@ def voided_statement_ids() -> set[str]:
     return {str(target).lower() for target in voids.values_list("ref_id", flat=True)}
 
 
-def safe_upper_bound(watermark: int, *, now=None) -> int:
+def oldest_writer_start():
+    """When the oldest open transaction of another session that has written something began, or None.
+
+    PostgreSQL only (``pg_stat_activity``; a transaction gets an xid when it first writes); None elsewhere.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+        )
+        return cursor.fetchone()[0]
+
+
+def safe_upper_bound(watermark: int, *, now=None, since=None) -> int:
     """Return the highest ``seq`` the watermark may move to (see the module docstring).
 
     Args:
         watermark: the current watermark.
         now: the current time (for tests).
+        since: look at the holes whose next row was stored since then (default: within
+            ``LMS_AGGREGATION_SAFETY_LAG``; older holes are left to the nightly full rebuild). Rows must be
+            read after this returns: a transaction that commits meanwhile fills its hole, one still open is
+            waited for.
     """
     top = Statement.objects.filter(seq__gt=watermark).aggregate(top=Max("seq"))["top"]
     if top is None:
         return watermark
     now = now or timezone.now()
+    if since is None:
+        since = now - timedelta(seconds=lms_settings.AGGREGATION_SAFETY_LAG)
     # The recent rows that follow a hole (their predecessor in the sequence is missing), found by the
     # database: a burst of ingestion or a bulk import stored within the lag makes every row recent (10⁶ seqs
     # and dates in Python took 30–49 s and 780 MB in the benchmark's first build), and there are few holes.
     after_holes = (
-        Statement.objects.filter(
-            seq__gt=watermark + 1, stored__gte=now - timedelta(seconds=lms_settings.AGGREGATION_SAFETY_LAG)
-        )
+        Statement.objects.filter(seq__gt=watermark + 1, seq__lte=top, stored__gte=since)
         .filter(~Exists(Statement.objects.filter(seq=OuterRef("seq") - 1)))
         .order_by("seq")
         .values_list("seq", "stored")

@@ -14,7 +14,7 @@ Delivery is at least once and idempotent by statement id (an LRS answers a re-se
   client of the target would send them; the others as JSON.
 - The watermark never passes a statement that is not committed yet: ``seq`` comes from a sequence, and a
   transaction may take a ``seq`` and commit after a later one. A batch stops before a gap in the sequence
-  while a writing transaction that may fill it is still open (:func:`_committed_prefix`).
+  while a writing transaction that may fill it is still open (:func:`_safe_bound`).
 
 The HTTP client is a backend chosen by ``LMS_FORWARDING_BACKEND`` (a dotted path).
 """
@@ -28,12 +28,12 @@ from abc import ABC, abstractmethod
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from lms.analytics.services import oldest_writer_start, safe_upper_bound
 from lms.conf import lms_settings
 from lms.models import ForwardingFailure, ForwardingTarget, Statement
 from lms.models.statements import full_statement
@@ -106,39 +106,21 @@ class HttpForwardingBackend(ForwardingBackend):
             raise ForwardingError(f"{url}: {error}", retryable=True) from error
 
 
-def _committed_prefix(rows: list, after: int) -> list:
-    """The rows of a batch (``(seq, statement)``, in ``seq`` order) that can be sent without skipping a
-    statement still in flight.
+def _safe_bound(after: int) -> int:
+    """The highest ``seq`` a target's watermark may reach now, before its rows are read.
 
-    A ``seq`` missing between ``after`` and the last row is either a rolled-back insert (a hole for good)
-    or a transaction not committed yet, which would commit below the watermark and never be sent. On
-    PostgreSQL the batch stops before the first gap whose next row was stored after the oldest writing
-    transaction still open began (one second of slack, as ``lms.analytics.services._hole_may_fill``): that
-    transaction may hold the missing ``seq``. Gaps are looked for in the whole sequence, whatever the
-    target's collectivity. Elsewhere (SQLite: one writer at a time) no transaction commits below a later
-    one.
+    A ``seq`` missing after the watermark is either a rolled-back insert (a hole for good) or a transaction
+    not committed yet, which would commit below the watermark and never be sent. Holes are looked for in the
+    whole sequence (whatever the target's collectivity) among the rows stored since the oldest writing
+    transaction still open began (one second of slack), and the bound stops below the first one such a
+    transaction may fill (``lms.analytics.services.safe_upper_bound``, the aggregation's rule, without its
+    lag: forwarding has no nightly pass to catch up). The rows are read afterwards: a transaction committing
+    in between fills its hole before the read.
     """
-    if not rows or connection.vendor != "postgresql":
-        return rows
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
-        )
-        (oldest_writer,) = cursor.fetchone()
-    if oldest_writer is None:
-        return rows
-    after_gaps = (
-        Statement.objects.filter(seq__gt=after + 1, seq__lte=rows[-1][0])
-        .filter(~Exists(Statement.objects.filter(seq=OuterRef("seq") - 1)))
-        .filter(stored__gte=oldest_writer - timedelta(seconds=1))
-        .order_by("seq")
-        .values_list("seq", flat=True)
-        .first()
-    )
-    if after_gaps is None:
-        return rows
-    return [row for row in rows if row[0] < after_gaps]
+    now = timezone.now()
+    oldest = oldest_writer_start()
+    since = (min(now, oldest) if oldest is not None else now) - timedelta(seconds=1)
+    return safe_upper_bound(after, now=now, since=since)
 
 
 def get_backend() -> ForwardingBackend:
@@ -191,9 +173,8 @@ def forward_pending(target_id: int) -> int:
             target = ForwardingTarget.objects.select_for_update().filter(pk=target_id, active=True).first()
             if target is None:
                 return sent
-            rows = _committed_prefix(
-                _statements(target, target.last_seq, limit=target.batch_size), target.last_seq
-            )
+            bound = _safe_bound(target.last_seq)
+            rows = _statements(target, target.last_seq, upto=bound, limit=target.batch_size)
             if not rows:
                 return sent
             try:

@@ -111,7 +111,8 @@ def stored_in_open_transaction(statement_to_store: dict):
     """Store a statement in another thread's transaction and keep that transaction open until the block ends.
 
     What a slow writer does: its statement has taken its ``seq`` and its ``stored`` date, and commits after
-    statements stored later. Needs a test with ``transaction=True``.
+    statements stored later. Yields a function that commits it at once (and returns when it is committed).
+    Needs a test with ``transaction=True``.
     """
     import threading
 
@@ -130,11 +131,14 @@ def stored_in_open_transaction(statement_to_store: dict):
         finally:
             connection.close()
 
+    def commit():
+        release.set()
+        writer.join()
+
     writer = threading.Thread(target=slow_writer)
     writer.start()
     try:
         assert held.wait(10), "the writer did not store its statement"
-        yield
+        yield commit
     finally:
-        release.set()
-        writer.join()
+        commit()

@@ -173,6 +173,25 @@ def test_a_statement_committed_after_a_later_one_is_still_forwarded(target, targ
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_statement_committed_while_a_batch_is_read_is_still_forwarded(target, target_lrs, monkeypatch):
+    """The slow writer commits right after the batch is read: the batch must not have gone past its seq."""
+    late, read = statement(), forwarding._statements
+    with stored_in_open_transaction(late) as commit:
+        (early,) = _store(1)
+
+        def read_then_commit(*args, **kwargs):
+            rows = read(*args, **kwargs)
+            commit()
+            return rows
+
+        monkeypatch.setattr(forwarding, "_statements", read_then_commit)
+        forwarding.forward_pending(target.pk)
+    monkeypatch.setattr(forwarding, "_statements", read)
+    forwarding.forward_pending(target.pk)
+    assert sorted(target_lrs.ids) == sorted([late["id"], early])
+
+
+@pytest.mark.django_db(transaction=True)
 def test_statements_with_attachments_are_forwarded_with_their_parts(live_server):
     """Forwarded to a real LRS (this site's own /xapi/, which refuses an attachment without its part)."""
     import hashlib
