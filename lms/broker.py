@@ -22,12 +22,18 @@ _down_until = float("-inf")
 def publish(task, args=(), **options) -> bool:
     """Publish ``task`` (no retry) unless the broker failed this process less than BACKOFF_SECONDS ago.
 
-    Never raises: a failure is logged, and the next ``BACKOFF_SECONDS`` of publications are skipped.
+    Never raises for the broker: a failure is logged, and the next ``BACKOFF_SECONDS`` of publications are
+    skipped. With eager Celery (no broker) the task runs at once, and an error of the task itself propagates
+    as it did before this module: it says nothing about a broker.
 
     Returns:
         True when the task was handed to the broker (or run, with eager Celery).
     """
     global _down_until
+    if task.app.conf.task_always_eager:
+        # No broker: the task runs here, and its own errors are not the broker's (they propagate).
+        task.apply_async(args, **options)
+        return True
     if time.monotonic() < _down_until:
         return False
     try:

@@ -5,10 +5,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from lms.analytics.services import oldest_writer_start
 from lms.models import Statement
 from lms.models.statements import full_statement
 
@@ -202,11 +202,12 @@ def consistent_through() -> str:
     Not simply "now": a statement is dated (``stored``) before its transaction commits, and a transaction that
     began earlier may still commit statements dated before now — a client that reads ``since`` the header's
     value would miss them for good. So the bound is the start of the oldest transaction of the database that
-    is writing or running (PostgreSQL's ``pg_stat_activity``; sessions idle in a read-only transaction are
-    left out), or now when there is none, minus :data:`STORE_MARGIN` (the time between dating a batch and its
-    insert). A bound computed at *t* stays true later (a transaction still open then is counted, one begun
-    after dates its statements after *t* − the margin), so each process computes it at most once a second:
-    the header is sent on every answer of the statements resource, POSTs included.
+    has written (``lms.analytics.services.oldest_writer_start``; readers, a vacuum or a dump do not hold it
+    back), or now when there is none, minus :data:`STORE_MARGIN`: a store dates its batch at most that long
+    before its insert gives its transaction an xid (each attempt dates it again). A bound computed at *t*
+    stays true later (a transaction still open then is counted, one begun after dates its statements after
+    *t* − the margin), so each process computes it at most once a second: the header is sent on every answer
+    of the statements resource, POSTs included.
     """
     global _consistent_through
     clock = time.monotonic()
@@ -214,15 +215,7 @@ def consistent_through() -> str:
     if cached is not None and cached[0] > clock:
         return cached[1]
     now = timezone.now()
-    oldest = None
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL "
-                "AND (backend_xid IS NOT NULL OR state = 'active')"
-            )
-            (oldest,) = cursor.fetchone()
+    oldest = oldest_writer_start()
     bound = (min(now, oldest) if oldest is not None else now) - STORE_MARGIN
     value = bound.astimezone(UTC).isoformat(timespec="microseconds")
     _consistent_through = (clock + CONSISTENT_THROUGH_CACHE_SECONDS, value)

@@ -206,6 +206,9 @@ class DatabaseStatementStore(StatementStore):
         # First as if every id were new (one COPY, no lookup): a known id makes the unique index refuse the
         # batch, which then goes again, comparing with what is stored.
         for attempt in range(3):
+            if attempt:
+                # Dated again: ``stored`` stays within a second of the insert (Consistent-Through's margin).
+                now = timezone.now()
             try:
                 self._insert(rows, now, collectivity_id, optimistic=attempt == 0)
                 break

@@ -51,12 +51,8 @@ def retry_forwarding_failure(failure_id: int) -> bool:
 def retry_now(failure_id: int) -> None:
     """Retry a failure from the admin: in a worker, or in this request when the broker cannot be reached
     (the administrator asked for it now; the scheduled runs do not retry recorded failures)."""
-    try:
-        retry_forwarding_failure.delay(failure_id)
-    except Exception:
-        logger.warning(
-            "Could not enqueue the retry of failure %s; retrying it now.", failure_id, exc_info=True
-        )
+    if not broker.publish(retry_forwarding_failure, (failure_id,)):
+        logger.warning("Could not enqueue the retry of failure %s; retrying it now.", failure_id)
         forwarding.retry_failure(failure_id)
 
 

@@ -52,3 +52,16 @@ def test_the_broker_is_tried_again_after_the_backoff(unreachable_broker, monkeyp
     clock[0] += broker.BACKOFF_SECONDS + 1
     broker.publish(tasks.aggregate_statements)
     assert len(unreachable_broker) == 2
+
+
+def test_without_a_broker_a_failing_task_is_not_taken_for_a_broker_outage(monkeypatch):
+    """Eager Celery (the embedded default) runs the task here: its error says nothing about a broker."""
+    monkeypatch.setitem(tasks.aggregate_statements.app.conf, "task_always_eager", True)
+
+    def fail(*args, **kwargs):
+        raise ValueError("the task failed")
+
+    monkeypatch.setattr(tasks.aggregate_statements, "apply_async", fail)
+    with pytest.raises(ValueError):
+        broker.publish(tasks.aggregate_statements)
+    assert not broker.broker_down()
