@@ -88,16 +88,6 @@ def _statement_frame(queryset) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=list(_STATEMENT_FIELDS))
 
 
-def voided_statement_ids() -> set[str]:
-    """Return the ids of the statements cancelled by a ``voided`` statement (compared as strings).
-
-    Read through ``ref_id`` (set by the store on every statement whose object is a ``StatementRef``, as a
-    voiding statement's must be), whose partial index holds only those few rows: no scan of the store.
-    """
-    voids = Statement.objects.filter(ref_id__isnull=False, verb=rules.VOIDED)
-    return {str(target).lower() for target in voids.values_list("ref_id", flat=True)}
-
-
 def oldest_writer_start():
     """When the oldest open transaction of another session that has written something began, or None.
 
@@ -173,8 +163,13 @@ def _with_competence_ids(evidence: pd.DataFrame, competence_ids: dict[str, int])
     return evidence.astype({"competence_id": int, "level": int})
 
 
-def _read_evidence(queryset, voided: set[str], competence_ids: dict[str, int]) -> pd.DataFrame:
-    """Read the statements of ``queryset`` in batches of ``seq`` and return their evidence."""
+def _read_evidence(queryset, competence_ids: dict[str, int]) -> pd.DataFrame:
+    """Read the statements of ``queryset`` in batches of ``seq`` and return their evidence.
+
+    A statement counts unless it is voided: the ``voided`` flag the LRS sets, and only for a void it accepted
+    (from the statement's own collectivity, or a platform-wide client; ``lms.xapi.storage``). A voiding
+    statement received before its target does not void it, for the LRS as for the levels.
+    """
     frames, last = [], 0
     while True:
         batch = _statement_frame(
@@ -183,8 +178,6 @@ def _read_evidence(queryset, voided: set[str], competence_ids: dict[str, int]) -
         if batch.empty:
             break
         last = int(batch["seq"].max())
-        if voided:
-            batch = batch[~batch["statement_id"].astype(str).str.lower().isin(voided)]
         frames.append(pipeline.extract_evidence(batch))
         if len(batch) < BATCH_SIZE:
             break
@@ -349,18 +342,19 @@ def process_new_statements() -> set[int]:
         phases.lap("bound")
         window = Statement.objects.filter(seq__gt=state.watermark, seq__lte=upper)
         new_voids = list(window.filter(verb=rules.VOIDED).values_list("object_id", flat=True))
-        voided = voided_statement_ids() if new_voids or window.exists() else set()
         competence_ids = _competence_ids()
         phases.lap("voids")
-        evidence = _read_evidence(window, voided, competence_ids)
+        evidence = _read_evidence(window, competence_ids)
         phases.lap("read")
         _store_evidence(evidence)
         phases.lap("evidence")
         touched = set(evidence["actor_name"])
         if new_voids:
-            targets = CompetenceEvidence.objects.filter(
-                statement_id__in=[_uuid(t) for t in new_voids if _uuid(t)]
-            )
+            # The targets the LRS voided (flagged): a void of a statement it did not void cancels nothing.
+            voided = Statement.objects.filter(
+                statement_id__in=[_uuid(t) for t in new_voids if _uuid(t)], voided=True
+            ).values("statement_id")
+            targets = CompetenceEvidence.objects.filter(statement_id__in=voided)
             touched |= set(targets.values_list("actor_name", flat=True))
             targets.delete()
         if new_voids:
@@ -546,9 +540,7 @@ def rebuild_levels(*, on_bound=None) -> int:
 def _rebuild_levels_with_pandas(upper: int) -> int:
     """The full rebuild with the pandas steps (SQLite, the embedded default)."""
     competence_ids = _competence_ids()
-    evidence = _read_evidence(
-        Statement.objects.filter(seq__lte=upper), voided_statement_ids(), competence_ids
-    )
+    evidence = _read_evidence(Statement.objects.filter(seq__lte=upper), competence_ids)
     levelled = evidence[evidence["kind"].isin(LEVEL_KINDS)]
     history = pipeline.level_history(levelled)
     history_columns = ["actor_name", "competence_id", "kind", "level", "reached_at"]
@@ -598,8 +590,6 @@ WITH items AS (
     ) x
     WHERE s.seq <= %(upper)s AND NOT s.voided
       AND (s.verb IN (%(passed)s, %(completed)s) OR s.data -> 'context' -> 'extensions' ? %(declared_ext)s)
-      AND s.statement_id NOT IN (
-          SELECT ref_id FROM lms_statement WHERE ref_id IS NOT NULL AND verb = %(voided)s)
 ),
 valid AS (
     SELECT statement_id, actor_name, occurred_at, kind, source, ord,
@@ -777,7 +767,6 @@ def _rebuild_levels_in_postgresql(upper: int) -> int:
     """
     params = {
         "upper": upper,
-        "voided": rules.VOIDED,
         "passed": v.PASSED.id,
         "completed": v.COMPLETED.id,
         "objective": v.OBJECTIVE.id,

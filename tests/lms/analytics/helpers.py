@@ -59,6 +59,14 @@ def void(actor, target_id, *, when=EPOCH):
     return row
 
 
+def store_rows(rows) -> None:
+    """Insert statement rows and flag the targets of their voids, as the LRS's store does."""
+    Statement.objects.bulk_create(rows)
+    targets = [row.ref_id for row in rows if row.verb == rules.VOIDED]
+    if targets:
+        Statement.objects.filter(statement_id__in=targets).exclude(verb=rules.VOIDED).update(voided=True)
+
+
 def day(n: int) -> datetime:
     return EPOCH + timedelta(days=n)
 

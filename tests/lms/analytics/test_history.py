@@ -6,9 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lms.analytics import services
-from lms.models import Statement
 from lms.xapi import vocabulary as v
-from tests.lms.analytics.helpers import day, statement, void
+from tests.lms.analytics.helpers import day, statement, store_rows, void
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +55,7 @@ def test_incremental_history_equals_the_history_rebuilt_from_scratch(frameworks,
     bounds = sorted({0, len(rows), *[min(cut, len(rows)) for cut in cuts]})
     with transaction.atomic():
         for start, end in zip(bounds, bounds[1:], strict=False):
-            Statement.objects.bulk_create(rows[start:end])
+            store_rows(rows[start:end])
             services.process_new_statements()
         incremental = services.level_history_frame()
         mismatches = services.rebuild_levels()

@@ -12,7 +12,7 @@ from lms.models import Collectivity, CollectivitySnapshot, ErasedMember, Members
 from lms.services.organisations import add_membership, learner_for
 from lms.xapi import vocabulary as v
 from tests.conftest import make_user
-from tests.lms.analytics.helpers import day, statement, void
+from tests.lms.analytics.helpers import day, statement, store_rows, void
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +107,7 @@ def varied(catalogue, commune, other_commune):
         ),
         statement(actors["a2"], v.EXPERIENCED.id, when=day(400), collectivity=commune, grouping=first),
     ]
-    Statement.objects.bulk_create(rows)
+    store_rows(rows)
     services.process_new_statements()
     return commune
 

@@ -172,6 +172,31 @@ def test_a_platform_wide_client_voids_a_collectivitys_statement(commune_api, api
     assert commune_api.get("statements", {"statementId": target["id"]}).status_code == 404
 
 
+def test_a_void_sent_before_its_target_by_another_collectivity_cancels_nothing(
+    commune_api, other_api, frameworks
+):
+    """Voiding an unknown id is accepted (xAPI), but it must not cancel another collectivity's statement that
+    arrives later, neither for the LRS nor for the levels."""
+    from competences.models import Competence
+    from lms.analytics import services
+    from lms.models import LearnerCompetenceLevel
+    from lms.xapi import vocabulary as v
+
+    competence = Competence.objects.get(framework__slug="crcn", code="4.2")
+    target = statement(
+        verb={"id": v.PASSED.id, "display": v.PASSED.display},
+        result={"success": True},
+        context={"extensions": {v.EXT_VALIDATED_LEVELS: [{"competence": competence.uri, "level": 3}]}},
+    )
+    assert commune_api.post("statements", voiding(target["id"])).status_code == 200
+    assert other_api.post("statements", target).status_code == 200
+    services.process_new_statements()
+    assert other_api.get("statements", {"statementId": target["id"]}).status_code == 200
+    assert LearnerCompetenceLevel.objects.filter(competence=competence, level=3).exists()
+    services.rebuild_levels()
+    assert LearnerCompetenceLevel.objects.filter(competence=competence, level=3).exists()
+
+
 def test_resending_another_collectivitys_statement_is_a_conflict_that_reveals_nothing(
     commune_api, other_api, other_commune
 ):
