@@ -282,10 +282,12 @@ class DatabaseStatementStore(StatementStore):
                     ]
                 )
             if voided_ids:
-                # A voiding statement cannot itself be voided.
-                Statement.objects.filter(statement_id__in=voided_ids).exclude(verb=v.VOIDED.id).update(
-                    voided=True
-                )
+                # A voiding statement cannot itself be voided; a collectivity's, only its own statements (the
+                # check above refused the others; this holds for a target another request stores meanwhile).
+                targets = Statement.objects.filter(statement_id__in=voided_ids).exclude(verb=v.VOIDED.id)
+                if collectivity_id is not None:
+                    targets = targets.filter(collectivity_id=collectivity_id)
+                targets.update(voided=True)
             statements_stored.send(sender=type(self), statements=[row.data for row in new_rows])
 
     @staticmethod
