@@ -6,7 +6,10 @@ hours of training) too. Charts are drawn from the masked values, so they reveal 
 
 Where the cells of a row add up to a number the page shows (a level distribution adds up to the group's size),
 one hidden cell could be recovered by subtraction: :func:`suppress` then hides more cells (complementary
-hiding), shown as « hidden » since they are not small groups themselves.
+hiding), and every hidden cell of such a row reads « hidden », small or not. Figures that add up cells of a
+hidden row (learners below a target) are hidden with it; a total over a series with one hidden value is hidden
+too; and a group whose parent group minus itself would be a small group is not shown
+(:func:`told_by_difference`).
 """
 
 from dataclasses import dataclass, field
@@ -115,6 +118,33 @@ class Context:
     job_profile: str
     course: str
     drill: object = None  # callable(competence_id, level) -> url, or None
+    sizes: dict = field(default_factory=dict)  # group key -> size, for the groups read and their parents
+
+
+class Masked(str):
+    """A cell hidden so that no other can be worked out from a total the page shows (« hidden »).
+
+    Every cell hidden in such a table has this same label, small groups included: « < 5 » beside « hidden »
+    would tell the reader which hidden cells are 1..minimum-1 and which are not.
+    """
+
+
+def masked() -> Masked:
+    """The label of a cell hidden beside a known total, in the active language."""
+    return Masked(_("hidden"))
+
+
+def masked_note(key_figures: list[dict], tables: list[Table]) -> str:
+    """The page's sentence on « hidden » cells, when it shows any (empty otherwise)."""
+    cells = [figure["value"] for figure in key_figures] + [
+        value for table in tables for row in table.rows for value in row[1:]
+    ]
+    if not any(isinstance(value, Masked) for value in cells):
+        return ""
+    return _(
+        "“hidden”: figures hidden together, small groups and others alike, so that none can be worked out "
+        "from a total the page shows."
+    )
 
 
 def people(count, minimum):
@@ -127,24 +157,63 @@ def over(value, count, minimum):
     return None if count is None or count < minimum else value
 
 
-def suppress(counts, minimum) -> list:
-    """The cells of a row whose sum is known (the group's size): small counts hidden, and enough others.
+def _undisclosed(hidden: int, total: int, zero_hidden: bool, minimum: int) -> bool:
+    """Whether ``hidden`` cells adding up to ``total`` (known to the reader) leave each two values or more.
 
-    Small counts (1..minimum-1) become ``None``. Then, while the hidden cells could be told from the total
-    (only one cell hidden, or hidden cells adding up to 1..minimum-1), the smallest non-zero shown cell is
-    hidden too, as the text « hidden » (it is not a small group: « < 5 » would be false).
+    Each hidden cell is at least 1 unless a zero is among them: with k cells of at least L adding up to S,
+    a cell lies between L and S - (k - 1)·L, two values or more when S > k·L.
     """
-    shown = [people(n, minimum) for n in counts]
-    hidden = [n for n, value in zip(counts, shown, strict=True) if value is None]
+    least = 0 if zero_hidden else 1
+    return hidden >= 2 and total >= minimum and total > hidden * least
+
+
+def suppress(counts, minimum) -> list:
+    """The cells of a row whose sum is known (the group's size), with enough of them hidden.
+
+    Small counts (1..minimum-1) are hidden, then the smallest other non-zero cells (and, when none is left,
+    zero cells) until no hidden cell can be told from the total (:func:`_undisclosed`). Every hidden cell is
+    :func:`masked` (« hidden »), small or not, so that the label tells nothing about its value.
+    """
+    hidden = {i for i, n in enumerate(counts) if people(n, minimum) is None}
     if not hidden:
-        return shown
-    count, total = len(hidden), sum(hidden)
-    for n, i in sorted((n, i) for i, (n, value) in enumerate(zip(counts, shown, strict=True)) if value):
-        if count >= 2 and total >= minimum:
+        return list(counts)
+    others = sorted((n == 0, n, i) for i, n in enumerate(counts) if i not in hidden)
+    for _zero, _n, i in others:
+        total = sum(counts[j] for j in hidden)
+        if _undisclosed(len(hidden), total, any(counts[j] == 0 for j in hidden), minimum):
             break
-        shown[i] = _("hidden")
-        count, total = count + 1, total + n
-    return shown
+        hidden.add(i)
+    return [masked() if i in hidden else n for i, n in enumerate(counts)]
+
+
+def parent_groups(key: str) -> list[str]:
+    """The groups that ``key`` is a part of, one level up: a figure of a parent minus the same figure of
+    ``key`` is the figure of the rest of the parent.
+
+    ``agent`` and ``elected_official`` are parts of ``all``; a job profile or a service is a part of its
+    population's whole group, and its agents a part of everyone of that job profile or service. The public
+    is no part of ``all`` and has no parent.
+    """
+    population, job_profile, service = (key.split("|") + ["all"] * 3)[:3]
+    if population == "public":
+        return []
+    parents = []
+    if job_profile != "all" or service != "all":
+        parents.append(group_key(population))  # the population's whole group
+    if population != "all":
+        parents.append(group_key("all", job_profile, service))  # everyone of the same job profile or service
+    return parents
+
+
+def told_by_difference(key: str, sizes: dict, minimum: int) -> bool:
+    """Whether showing group ``key`` would show a small group by subtraction: the rest of one of its parent
+    groups (parent's size minus its size) is 1..minimum-1 people."""
+    size = sizes.get(key)
+    if size is None:
+        return False
+    return any(
+        people(sizes[parent] - size, minimum) is None for parent in parent_groups(key) if parent in sizes
+    )
 
 
 def row_has_hidden_cells(group: dict, index: int, minimum: int) -> bool:
@@ -200,6 +269,10 @@ def overview(ctx: Context) -> tuple[list[dict], list[Table]]:
     period_hours = sum(_period(monthly["hours"], ctx))
     # Distinct people over the period (a sum of the months would count a person once per month).
     period_completers = ctx.group.get("completers", {}).get(str(len(ctx.months)), 0)
+    shown_hours = over(round(period_hours, 1), period_completers, minimum)
+    if shown_hours is not None and _one_hidden_term(hours, _period(monthly["hours"], ctx)):
+        # The period's total minus the months shown would be the one hidden month.
+        shown_hours = masked()
     key = [
         {"label": _("Learners"), "value": people(ctx.group["size"], minimum), "trend": None},
         {
@@ -210,7 +283,7 @@ def overview(ctx: Context) -> tuple[list[dict], list[Table]]:
         },
         {
             "label": _("Hours of training in the period"),
-            "value": over(round(period_hours, 1), period_completers, minimum),
+            "value": shown_hours,
             "trend": None,
         },
         {
@@ -242,6 +315,12 @@ def overview(ctx: Context) -> tuple[list[dict], list[Table]]:
         [(_("Active learners"), active), (_("Learners who progressed"), progressed)],
     )
     return key, [table]
+
+
+def _one_hidden_term(shown: list, values: list) -> bool:
+    """Whether exactly one hidden value of a series is not zero: a total shown over the same series, minus
+    the values shown, would be that one."""
+    return sum(1 for cell, value in zip(shown, values, strict=True) if _number(cell) is None and value) == 1
 
 
 def _trend(before, after):
@@ -349,23 +428,23 @@ def gaps(ctx: Context) -> list[Table]:
     # Gaps are computed for everyone and for agents: for another population, titles say they cover everyone.
     population = ctx.population if ctx.population in ("all", "agent") else "all"
     fallback = population != ctx.population
+    competence_index = {competence_id: i for i, competence_id in enumerate(ctx.data["competences"])}
     for job_profile in job_profiles:
-        group = ctx.data["groups"].get(group_key(population, job_profile))
-        if not group or group["size"] < ctx.minimum:
+        key = group_key(population, job_profile)
+        group = ctx.data["groups"].get(key)
+        if not group or group["size"] < ctx.minimum or told_by_difference(key, ctx.sizes, ctx.minimum):
             continue
         rows = []
         for gap in group.get("gaps", []):
             code, title = ctx.names.competences.get(gap["competence_id"], ("?", ""))
             courses = ctx.names.closing_courses.get((gap["competence_id"], gap["target"]), [])
-            rows.append(
-                [
-                    label(code, title),
-                    gap["target"],
-                    people(gap["below"], ctx.minimum),
-                    gap["mean_gap"],
-                    ", ".join(courses),
-                ]
-            )
+            below = people(gap["below"], ctx.minimum)
+            mean_gap = over(gap["mean_gap"], gap["below"], ctx.minimum)
+            index = competence_index.get(gap["competence_id"])
+            if index is None or row_has_hidden_cells(group, index, ctx.minimum):
+                # Both add up cells of the group's levels row: beside hidden cells they would give them back.
+                below, mean_gap = masked(), masked()
+            rows.append([label(code, title), gap["target"], below, mean_gap, ", ".join(courses)])
         name = ctx.names.job_profiles.get(job_profile, str(job_profile))
         title = _("Gaps to the targets of “%(profile)s”") % {"profile": name}
         if fallback:
@@ -425,8 +504,9 @@ def _covering(title: str, months: int) -> str:
 
 def elected(ctx: Context) -> tuple[list[dict], list[Table]]:
     """Training of elected officials: hours and active learners per month, tracks and courses followed."""
-    group = ctx.data["groups"].get(group_key("elected_official"))
-    if not group or group["size"] < ctx.minimum:
+    elected_key = group_key("elected_official")
+    group = ctx.data["groups"].get(elected_key)
+    if not group or group["size"] < ctx.minimum or told_by_difference(elected_key, ctx.sizes, ctx.minimum):
         return [], []
     elected_ctx = Context(**{**ctx.__dict__, "group": group})
     key, tables = overview(elected_ctx)

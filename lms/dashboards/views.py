@@ -283,9 +283,8 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
         if snapshot is None or not data["months"] or filters.errors:
             # Figures under filters that were refused would not be what the form says: show none.
             return context
-        data["groups"] = snapshot_groups(
-            snapshot["pk"], _needed_groups(self.panel, population, job_profile, data, service)
-        )
+        keys = _needed_groups(self.panel, population, job_profile, data, service)
+        data["groups"], sizes = page_groups(snapshot["pk"], keys)
         group = data["groups"].get(group_key(population, job_profile, service))
         months = data["months"][-period:]
         if population == "public" and self.panel in LEVEL_PANELS:
@@ -297,6 +296,15 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
             group["size"] < minimum and self.panel not in ("elected", "consolidated", "gaps")
         ):
             context["too_small"] = True
+            return context
+        shown_key = group_key(
+            *(("elected_official",) if self.panel == "elected" else (population, job_profile, service))
+        )
+        if self.panel not in ("gaps", "consolidated") and panels.told_by_difference(
+            shown_key, sizes, minimum
+        ):
+            # All its figures, subtracted from its parent group's, would be the figures of the small rest.
+            context["too_small"] = context["told_by_difference"] = True
             return context
         drill = None
         if (
@@ -325,6 +333,7 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
             job_profile=job_profile,
             course=course,
             drill=drill,
+            sizes=sizes,
         )
         key_figures, tables = [], []
         if self.panel == "overview":
@@ -341,7 +350,9 @@ class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateV
             tables = panels.funnel(ctx)
         elif self.panel == "consolidated":
             tables = panels.consolidated(ctx, *_consolidation_data(self.collectivity))
-        context.update(key_figures=key_figures, tables=tables)
+        context.update(
+            key_figures=key_figures, tables=tables, masked_note=panels.masked_note(key_figures, tables)
+        )
         return context
 
 
@@ -363,19 +374,35 @@ def snapshot_meta(collectivity) -> dict | None:
     return {key.removeprefix("meta_"): (value if value is not None else []) for key, value in row.items()}
 
 
+def page_groups(pk: int, keys: list[str]) -> tuple[dict, dict]:
+    """The groups a page shows, and the sizes of those groups and of their parent groups, in one query.
+
+    A group is hidden when the rest of a parent group would be a small group (``panels.told_by_difference``):
+    only the parents' sizes are read for that, not their figures.
+
+    Returns:
+        ``({key: group}, {key: size})``, without the groups the snapshot does not have.
+    """
+    parents = sorted({parent for key in keys for parent in panels.parent_groups(key)} - set(keys))
+    groups = KeyTransform("groups", "data")
+    annotations = {f"group_{i}": KeyTransform(key, groups) for i, key in enumerate(keys)}
+    annotations |= {
+        f"size_{i}": KeyTransform("size", KeyTransform(key, groups)) for i, key in enumerate(parents)
+    }
+    row = CollectivitySnapshot.objects.filter(pk=pk).annotate(**annotations).values(*annotations).get()
+    found = {key: row[f"group_{i}"] for i, key in enumerate(keys) if row[f"group_{i}"] is not None}
+    sizes = {key: group["size"] for key, group in found.items()}
+    sizes |= {key: row[f"size_{i}"] for i, key in enumerate(parents) if row[f"size_{i}"] is not None}
+    return found, sizes
+
+
 def snapshot_groups(queryset_or_pk, keys: list[str]) -> dict | list[dict]:
     """Only the groups a page needs, extracted by the database (a snapshot holds dozens)."""
+    if isinstance(queryset_or_pk, int):
+        return page_groups(queryset_or_pk, keys)[0]
     annotations = {
         f"group_{i}": KeyTransform(key, KeyTransform("groups", "data")) for i, key in enumerate(keys)
     }
-    if isinstance(queryset_or_pk, int):
-        row = (
-            CollectivitySnapshot.objects.filter(pk=queryset_or_pk)
-            .annotate(**annotations)
-            .values(*annotations)
-            .get()
-        )
-        return {key: row[f"group_{i}"] for i, key in enumerate(keys) if row[f"group_{i}"] is not None}
     rows = queryset_or_pk.annotate(**annotations).values(*annotations, "data__competences")
     return [
         {
@@ -384,6 +411,21 @@ def snapshot_groups(queryset_or_pk, keys: list[str]) -> dict | list[dict]:
         }
         for row in rows
     ]
+
+
+def group_sizes(collectivity, keys: list[str]) -> dict:
+    """The sizes of groups ``keys`` in the collectivity's snapshot, in one query (``{}`` without one)."""
+    annotations = {
+        f"size_{i}": KeyTransform("size", KeyTransform(key, KeyTransform("groups", "data")))
+        for i, key in enumerate(keys)
+    }
+    row = (
+        CollectivitySnapshot.objects.filter(collectivity=collectivity, kind=CollectivitySnapshot.Kind.FIGURES)
+        .annotate(**annotations)
+        .values(*annotations)
+        .first()
+    )
+    return {key: row[f"size_{i}"] for i, key in enumerate(keys) if row and row[f"size_{i}"] is not None}
 
 
 def _needed_groups(panel, population, job_profile, data, service="all") -> list[str]:
@@ -453,6 +495,8 @@ def _export_notes(context) -> list[str]:
     notes.append(
         _("Groups of fewer than %(minimum)s people are hidden (“< %(minimum)s”).") % {"minimum": minimum}
     )
+    if context.get("masked_note"):
+        notes.append(context["masked_note"])
     return notes
 
 
@@ -590,6 +634,14 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
             if 0 <= reached < LEVEL_RANGE:
                 counts[reached] += 1
         shown = panels.suppress(counts, lms_settings.MIN_GROUP_SIZE)
+        key = group_key(  # the group the memberships above were read from
+            population if population in ("agent", "elected_official") else "all",
+            job_profile if job_profile.isdigit() else "all",
+            service,
+        )
+        sizes = group_sizes(self.collectivity, [key, *panels.parent_groups(key)]) if actors else {}
+        if panels.told_by_difference(key, sizes, lms_settings.MIN_GROUP_SIZE):
+            shown = [panels.masked()] * LEVEL_RANGE  # the group is hidden on the dashboard: so is every cell
         if not 0 <= level < LEVEL_RANGE or (actors and not isinstance(shown[level], int)):
             actors = []
             context["hidden"] = True

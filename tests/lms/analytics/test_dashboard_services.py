@@ -167,7 +167,7 @@ def test_small_counts_of_a_service_are_masked_in_cells(hr, setup):
     page = hr.get(_url("levels"), {"service": setup["accueil"].pk}).content.decode()
     start = page.index(f'<th scope="row">CRCN {second.code} ')
     row = page[start : page.index("</tr>", start)]
-    assert row.count("<td>&lt; 5</td>") == 2 and "<td>3</td>" not in row
+    assert row.count("<td>masqué</td>") == 2 and "<td>3</td>" not in row
 
 
 def test_another_collectivitys_service_is_refused_and_shows_none_of_its_figures(hr, setup):
@@ -220,7 +220,7 @@ def test_xlsx_export_of_a_service_masks_small_counts(hr, setup):
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     row = next(r for r in rows if r[0] and r[0].startswith(f"CRCN {second.code} "))
-    assert [row[2], row[9]] == ["< 5", "< 5"]
+    assert [row[2], row[9]] == ["masqué", "masqué"]
 
 
 def _drill_link(page, competence):

@@ -126,24 +126,48 @@ def test_hours_of_one_person_completing_in_five_months_are_hidden_in_the_export(
 # Complementary hiding.
 
 
-def test_no_hidden_cell_of_a_row_can_be_told_from_the_groups_size():
+def _possible_values(shown, counts):
+    """What a reader can tell of a hidden cell of a row from its total: the values it may hold.
+
+    With k hidden cells adding up to S (the total minus the cells shown), each at least L (1, or 0 when a zero
+    cell is among them), a cell may be v when the k - 1 others can make S - v.
+    """
+    hidden = [n for n, value in zip(counts, shown, strict=True) if not isinstance(value, int)]
+    rest, k, least = sum(hidden), len(hidden), 0 if 0 in hidden else 1
+    return [v for v in range(least, rest + 1) if (rest - v >= (k - 1) * least if k > 1 else v == rest)]
+
+
+def test_every_hidden_cell_of_a_row_has_at_least_two_possible_values_given_the_groups_size():
     rng = np.random.default_rng(7)
-    minimum, failures = 5, []
-    for _ in range(3000):
-        counts = rng.choice([0, 0, 0, 1, 2, 3, 4, 5, 6, 9, 22], size=9).tolist()
-        if sum(counts) < minimum:
+    minimum, failures, checked = 5, [], 0
+    for _ in range(5000):
+        counts = rng.choice([0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 9, 22], size=9).tolist()
+        if sum(counts) < minimum or counts == [1] * 9:  # nine people at nine levels: nothing can hide them
             continue
         shown = panels.suppress(counts, minimum)
-        visible = sum(value for value in shown if isinstance(value, int))
-        hidden = sum(1 for value in shown if not isinstance(value, int))
-        if not (sum(counts) - visible == 0 or sum(counts) - visible >= minimum) or hidden == 1:
-            failures.append((counts, shown))
-    assert failures == []
+        if any(not isinstance(value, int) for value in shown):
+            checked += 1
+            if len(_possible_values(shown, counts)) < 2:
+                failures.append((counts, shown))
+    assert (failures, checked > 1000) == ([], True)
 
 
-def test_complementary_hiding_hides_the_smallest_other_count_as_hidden_not_as_a_small_group():
+@pytest.mark.parametrize(
+    "counts",
+    [[20, 1, 5, 10, 0, 0, 0, 0, 0], [20, 4, 4, 10, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 0, 20, 0, 0]],
+)
+def test_hidden_cells_of_a_row_cannot_be_told_apart_nor_worked_out_from_the_total(counts):
     with translation.override("en"):
-        assert panels.suppress([0, 0, 3, 0, 0, 0, 0, 0, 22], 5) == [0, 0, None, 0, 0, 0, 0, 0, "hidden"]
+        shown = panels.suppress(counts, 5)
+    hidden = {str(value) for value in shown if not isinstance(value, int)}
+    rest = sum(counts) - sum(value for value in shown if isinstance(value, int))
+    assert (hidden, rest > sum(1 for value in shown if not isinstance(value, int))) == ({"hidden"}, True)
+
+
+def test_complementary_hiding_hides_the_smallest_other_count_with_the_same_label_as_the_small_group():
+    with translation.override("en"):
+        shown = panels.suppress([0, 0, 3, 0, 0, 0, 0, 0, 22], 5)
+    assert shown == [0, 0, "hidden", 0, 0, 0, 0, 0, "hidden"]
 
 
 def _group(size, *, competences, areas, levels=None, gaps=None):
@@ -202,7 +226,16 @@ def _row(page, competence):
 @pytest.mark.django_db
 def test_a_hidden_level_count_cannot_be_recovered_from_the_group_size(hr, written):
     cells = _row(unescape(hr.get(_url("levels")).content.decode()), written["competence"])
-    assert cells == ["0", "0", "< 5", "0", "0", "0", "0", "0", _fr("hidden")]
+    assert cells == ["0", "0", _fr("hidden"), "0", "0", "0", "0", "0", _fr("hidden")]
+
+
+@pytest.mark.django_db
+def test_the_levels_page_says_what_hidden_cells_are(hr, written):
+    note = _fr(
+        "“hidden”: figures hidden together, small groups and others alike, so that none can be worked out "
+        "from a total the page shows."
+    )
+    assert note in unescape(hr.get(_url("levels")).content.decode())
 
 
 # Filters that are never computed.
@@ -322,7 +355,7 @@ def _export_rows(hr, panel, competence):
 @pytest.mark.django_db
 def test_the_mean_level_of_a_row_with_hidden_cells_is_hidden(hr, mean_beside_hidden_cells):
     levels, declared = _export_rows(hr, "levels", mean_beside_hidden_cells)
-    assert levels[1:] == ["0", _fr("hidden"), "< 5", "0", "0", "0", "0", "0", "15"]
+    assert levels[1:] == ["0", _fr("hidden"), _fr("hidden"), "0", "0", "0", "0", "0", "15"]
     assert declared[1] == "< 5"
 
 
@@ -385,3 +418,181 @@ def test_level_pages_say_levels_are_not_computed_for_the_public(hr, written, pan
         "by their activity only (see the overview and course completion)."
     )
     assert message in page and _fr("Learners per validated level") not in page
+
+
+# Figures that add up hidden cells: learners below a target, a period's total.
+
+
+def _set_group(commune, key, **values):
+    snapshot = CollectivitySnapshot.objects.get(collectivity=commune)
+    data = snapshot.data
+    data["groups"][key].update(values)
+    snapshot.data = data
+    snapshot.save()
+
+
+@pytest.mark.django_db
+def test_learners_below_a_target_are_hidden_when_they_would_give_hidden_level_cells_back(
+    hr, commune, written
+):
+    # 10 without a level, 2 at level 1 (hidden), 6 at level 2 (hidden beside them), 7 at level 3: « below 2 »
+    # = 12 would give 10 + L1, so L1 = 2 and L2 = 6.
+    competence, profile = written["competence"], written["job_profile"]
+    _set_group(
+        commune,
+        f"all|{profile.pk}|all",
+        size=25,
+        levels=[[[10, 2, 6, 7, 0, 0, 0, 0, 0]] * 12, [[25] + [0] * 8] * 12],
+        gaps=[{"competence_id": competence.pk, "target": 2, "below": 12, "mean_gap": 1.83}],
+    )
+    (row,) = _export_rows(hr, "gaps", competence)
+    assert row[1:4] == ["2", _fr("hidden"), _fr("hidden")]
+
+
+@pytest.mark.django_db
+def test_the_mean_gap_of_a_small_group_below_the_target_is_hidden(hr, commune, written):
+    competence, profile = written["competence"], written["job_profile"]
+    _set_group(
+        commune,
+        f"all|{profile.pk}|all",
+        levels=[[[8, 0, 0, 0, 0, 0, 0, 0, 0]] * 12, [[8] + [0] * 8] * 12],
+        gaps=[{"competence_id": competence.pk, "target": 3, "below": 3, "mean_gap": 2.5}],
+    )
+    (row,) = _export_rows(hr, "gaps", competence)
+    assert row[2:4] == ["< 5", "< 5"]
+
+
+def _monthly(group, **series):
+    group["monthly"] = {**group["monthly"], **series}
+    return group
+
+
+@pytest.mark.django_db
+def test_the_hours_of_the_period_are_hidden_when_they_would_give_one_hidden_month_back(hr, commune, written):
+    completers = [6] * 12
+    completers[5] = 2  # one month of two people: its hours are hidden, the total would give them back
+    snapshot = CollectivitySnapshot.objects.get(collectivity=commune)
+    group = snapshot.data["groups"]["all|all|all"]
+    _set_group(
+        commune,
+        "all|all|all",
+        monthly=_monthly(group, completers=completers, hours=[10.0] * 5 + [3.0] + [10.0] * 6)["monthly"],
+        completers={"3": 6, "6": 10, "12": 30},
+    )
+    page = unescape(hr.get(_url("overview")).content.decode())
+    assert _key_figure(page, _fr("Hours of training in the period")) == _fr("hidden")
+
+
+@pytest.mark.django_db
+def test_the_hours_of_the_period_are_shown_when_no_month_is_hidden(hr, commune, written):
+    snapshot = CollectivitySnapshot.objects.get(collectivity=commune)
+    group = snapshot.data["groups"]["all|all|all"]
+    _set_group(
+        commune,
+        "all|all|all",
+        monthly=_monthly(group, completers=[6] * 12, hours=[10.0] * 12)["monthly"],
+        completers={"3": 6, "6": 10, "12": 30},
+    )
+    page = unescape(hr.get(_url("overview")).content.decode())
+    assert _key_figure(page, _fr("Hours of training in the period")) == "120,0"
+
+
+# A group is not shown when its parent group minus itself is a small group.
+
+
+@pytest.mark.parametrize(
+    ("key", "parents"),
+    [
+        ("all|all|all", []),
+        ("agent|all|all", ["all|all|all"]),
+        ("elected_official|all|all", ["all|all|all"]),
+        ("public|all|all", []),
+        ("all|7|all", ["all|all|all"]),
+        ("agent|7|all", ["agent|all|all", "all|7|all"]),
+        ("all|all|3", ["all|all|all"]),
+        ("agent|all|3", ["agent|all|all", "all|all|3"]),
+    ],
+)
+def test_a_group_is_compared_with_the_groups_it_is_a_part_of(key, parents):
+    assert panels.parent_groups(key) == parents
+
+
+def _told_by_difference():
+    with translation.override("fr"):
+        message = translation.ngettext(
+            "Figures are hidden: the rest of a larger group this one is part of would have fewer than "
+            "%(minimum)s person, whose figures could be worked out by subtraction.",
+            "Figures are hidden: the rest of a larger group this one is part of would have fewer than "
+            "%(minimum)s people, whose figures could be worked out by subtraction.",
+            5,
+        )
+    return message % {"minimum": 5}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("panel", ["levels", "overview"])
+def test_agents_are_hidden_when_everyone_minus_the_agents_is_a_small_group(hr, commune, written, panel):
+    # 25 people: 21 agents and 4 elected officials. Everyone minus the agents would show the 4.
+    _set_group(commune, "agent|all|all", size=21)
+    _set_group(commune, "elected_official|all|all", size=4)
+    page = unescape(hr.get(_url(panel), {"population": "agent"}).content.decode())
+    assert (_told_by_difference() in page, '<table class="listing"' in page) == (True, False)
+
+
+@pytest.mark.django_db
+def test_the_elected_officials_page_is_hidden_when_everyone_minus_them_is_a_small_group(hr, commune, written):
+    _set_group(commune, "agent|all|all", size=3)
+    _set_group(commune, "elected_official|all|all", size=22)
+    page = unescape(hr.get(_url("elected")).content.decode())
+    assert (_told_by_difference() in page, '<table class="listing"' in page) == (True, False)
+
+
+@pytest.mark.django_db
+def test_the_agents_of_a_job_profile_are_hidden_when_everyone_of_it_minus_them_is_a_small_group(
+    hr, commune, written
+):
+    profile = written["job_profile"]
+    _set_group(commune, f"agent|{profile.pk}|all", size=6)  # beside 8 of the job profile: 2 others
+    shown = [
+        _told_by_difference() in unescape(hr.get(_url("levels"), query).content.decode())
+        for query in ({"population": "agent", "job_profile": profile.pk}, {"job_profile": profile.pk})
+    ]
+    assert shown == [True, False]
+
+
+@pytest.mark.django_db
+def test_the_gaps_of_a_job_profile_told_by_difference_are_not_shown(hr, commune, written):
+    profile = written["job_profile"]
+    _set_group(commune, f"agent|{profile.pk}|all", size=6)
+    page = unescape(hr.get(_url("gaps"), {"population": "agent"}).content.decode())
+    assert _fr("Gaps to the targets of “%(profile)s”") % {"profile": "Secrétaire de mairie"} not in page
+
+
+@pytest.mark.django_db
+def test_the_drill_down_lists_no_one_in_a_group_told_by_difference(hr, commune, written):
+    competence = written["competence"]
+    for index in range(25):
+        make_user(f"agent{index}", commune, Membership.Role.AGENT)
+    _set_group(commune, "agent|all|all", size=21)
+    _set_group(commune, "elected_official|all|all", size=4)
+    page = hr.get(
+        "/admin/tremplin/dashboards/learners/",
+        {"competence": competence.pk, "level": 0, "population": "agent", "collectivity": commune.slug},
+    ).content.decode()
+    assert "agent0" not in page
+
+
+@pytest.mark.django_db
+def test_the_drill_down_reads_a_made_up_population_as_everyone_without_an_error(hr, commune, written):
+    for index in range(6):
+        make_user(f"agent{index}", commune, Membership.Role.AGENT)
+    response = hr.get(
+        "/admin/tremplin/dashboards/learners/",
+        {
+            "competence": written["competence"].pk,
+            "level": 0,
+            "population": "a|b",
+            "collectivity": commune.slug,
+        },
+    )
+    assert response.status_code == 200
