@@ -131,7 +131,9 @@ def safe_upper_bound(watermark: int, *, now=None, since=None) -> int:
     )
     for seq, stored in after_holes:
         if _hole_may_fill(stored):
-            return max(watermark, seq - 2)  # below the hole
+            # Below the hole, however wide (a batch in flight takes several seqs): the last row before it.
+            below = Statement.objects.filter(seq__gt=watermark, seq__lt=seq).aggregate(top=Max("seq"))["top"]
+            return below if below is not None else watermark
     return top
 
 

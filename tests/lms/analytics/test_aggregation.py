@@ -107,6 +107,20 @@ def test_watermark_stops_below_a_recent_hole_in_the_sequence(uri):
     assert services.safe_upper_bound(rows[0].seq - 1) == rows[0].seq
 
 
+def test_watermark_stops_below_a_hole_several_statements_wide(uri):
+    """A batch in flight holds several seqs: the watermark stays below all of them."""
+    rows = Statement.objects.bulk_create([statement("a", v.EXPERIENCED.id) for _ in range(5)])
+    Statement.objects.filter(seq__in=[rows[1].seq, rows[2].seq, rows[3].seq]).delete()
+    if connection.vendor == "postgresql":
+        from unittest import mock
+
+        with mock.patch.object(services, "_hole_may_fill", return_value=True):
+            bound = services.safe_upper_bound(rows[0].seq - 1)
+    else:
+        bound = services.safe_upper_bound(rows[0].seq - 1)
+    assert bound == rows[0].seq
+
+
 @pytest.mark.django_db(transaction=True)
 def test_watermark_waits_for_a_transaction_still_in_flight_on_postgresql(frameworks):
     if connection.vendor != "postgresql":
