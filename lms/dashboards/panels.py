@@ -270,8 +270,8 @@ def overview(ctx: Context) -> tuple[list[dict], list[Table]]:
     # Distinct people over the period (a sum of the months would count a person once per month).
     period_completers = ctx.group.get("completers", {}).get(str(len(ctx.months)), 0)
     shown_hours = over(round(period_hours, 1), period_completers, minimum)
-    if shown_hours is not None and _one_hidden_term(hours, _period(monthly["hours"], ctx)):
-        # The period's total minus the months shown would be the one hidden month.
+    if shown_hours is not None and _hidden_term(hours, _period(monthly["hours"], ctx)):
+        # The period's total minus the months shown would be the hidden months' hours.
         shown_hours = masked()
     key = [
         {"label": _("Learners"), "value": people(ctx.group["size"], minimum), "trend": None},
@@ -317,10 +317,10 @@ def overview(ctx: Context) -> tuple[list[dict], list[Table]]:
     return key, [table]
 
 
-def _one_hidden_term(shown: list, values: list) -> bool:
-    """Whether exactly one hidden value of a series is not zero: a total shown over the same series, minus
-    the values shown, would be that one."""
-    return sum(1 for cell, value in zip(shown, values, strict=True) if _number(cell) is None and value) == 1
+def _hidden_term(shown: list, values: list) -> bool:
+    """Whether a hidden value of a series is not zero: a total shown over the same series, minus the values
+    shown, would be that value (or the sum of the hidden ones, over people the months hid one by one)."""
+    return any(_number(cell) is None and value for cell, value in zip(shown, values, strict=True))
 
 
 def _trend(before, after):

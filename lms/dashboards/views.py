@@ -413,21 +413,6 @@ def snapshot_groups(queryset_or_pk, keys: list[str]) -> dict | list[dict]:
     ]
 
 
-def group_sizes(collectivity, keys: list[str]) -> dict:
-    """The sizes of groups ``keys`` in the collectivity's snapshot, in one query (``{}`` without one)."""
-    annotations = {
-        f"size_{i}": KeyTransform("size", KeyTransform(key, KeyTransform("groups", "data")))
-        for i, key in enumerate(keys)
-    }
-    row = (
-        CollectivitySnapshot.objects.filter(collectivity=collectivity, kind=CollectivitySnapshot.Kind.FIGURES)
-        .annotate(**annotations)
-        .values(*annotations)
-        .first()
-    )
-    return {key: row[f"size_{i}"] for i, key in enumerate(keys) if row and row[f"size_{i}"] is not None}
-
-
 def _needed_groups(panel, population, job_profile, data, service="all") -> list[str]:
     keys = {group_key(population, job_profile, service)}
     if panel == "elected":
@@ -576,6 +561,76 @@ def _export(kind: str, name: str, key_figures, tables, *, notes=(), applied_filt
     return response
 
 
+def group_sizes(collectivity, keys: list[str]) -> dict:
+    """The sizes of groups ``keys`` in the collectivity's snapshot, in one query (``{}`` without one)."""
+    annotations = {
+        f"size_{i}": KeyTransform("size", KeyTransform(key, KeyTransform("groups", "data")))
+        for i, key in enumerate(keys)
+    }
+    row = (
+        CollectivitySnapshot.objects.filter(collectivity=collectivity, kind=CollectivitySnapshot.Kind.FIGURES)
+        .annotate(**annotations)
+        .values(*annotations)
+        .first()
+    )
+    return {key: row[f"size_{i}"] for i, key in enumerate(keys) if row and row[f"size_{i}"] is not None}
+
+
+def _published_groups(population: str, job_profile: str, service: str) -> set[str]:
+    """The group keys a dashboard may show for these filters (a job profile or a service is computed for
+    everyone and for agents, never both together)."""
+    if job_profile != "all" and service != "all":
+        return set()
+    if job_profile != "all" or service != "all":
+        return {group_key(p, job_profile, service) for p in ("all", "agent")}
+    return {group_key(population)}
+
+
+def _live_groups(members: dict) -> dict[str, set[str]]:
+    """The collectivity's published groups, from its memberships now: ``{group key: {actor, …}}``."""
+    groups: dict[str, set[str]] = {}
+    for actor, (role, job_profile, service, _name) in members.items():
+        populations = ["all", role] if role in ("agent", "elected_official") else ["all"]
+        for population in populations:
+            groups.setdefault(group_key(population), set()).add(actor)
+        for population in (p for p in populations if p in ("all", "agent")):
+            if job_profile is not None:
+                groups.setdefault(group_key(population, str(job_profile)), set()).add(actor)
+            if service is not None:
+                groups.setdefault(group_key(population, "all", str(service)), set()).add(actor)
+    return groups
+
+
+def _list_hidden(key: str, level: int, groups: dict, levels: dict, minimum: int) -> bool:
+    """Whether the list of group ``key`` at ``level`` is hidden: as its figure on the dashboard, and so that
+    no list, nor a difference of lists, names the people of a small figure.
+
+    Hidden when the level is out of range; when the figure is hidden in its row (small, or hidden beside
+    one, :func:`panels.suppress`); when the group is hidden because a larger group minus it is small
+    (:func:`panels.told_by_difference`); and when someone of the list is in a small figure at that level of
+    any group the dashboards show (everyone, agents, elected officials, a job profile, a service): everyone's
+    list minus the agents', or minus every other job profile's, would otherwise name them.
+    """
+    if not 0 <= level < LEVEL_RANGE:
+        return True
+    people = groups.get(key, set())
+    counts = [0] * LEVEL_RANGE
+    for actor in people:
+        reached = levels.get(actor, 0)
+        if 0 <= reached < LEVEL_RANGE:
+            counts[reached] += 1
+    if not isinstance(panels.suppress(counts, minimum)[level], int):
+        return True
+    if panels.told_by_difference(key, {k: len(v) for k, v in groups.items()}, minimum):
+        return True
+    listed = {actor for actor in people if levels.get(actor, 0) == level}
+    for members in groups.values():
+        at_level = {actor for actor in members if levels.get(actor, 0) == level}
+        if 0 < len(at_level) < minimum and at_level & listed:
+            return True
+    return False
+
+
 class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateView):
     """The learners behind a figure (a competence at a level), for the viewer's own collectivity only.
 
@@ -598,52 +653,52 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
         population = self.request.GET.get("population", "all")
         job_profile = self.request.GET.get("job_profile", "all")
         service = self.request.GET.get("service", "all")
-        memberships = Membership.objects.filter(
-            collectivity=self.collectivity, role__in=Membership.LEARNER_ROLES
-        )
-        if population in ("agent", "elected_official"):
-            memberships = memberships.filter(role=population)
-        if job_profile != "all" and job_profile.isdigit():
-            memberships = memberships.filter(job_profile_id=int(job_profile))
-        if service != "all":
-            # The figure of a service: its members, and only a service of this very collectivity.
-            if not service.isdigit() or not self.collectivity.services.filter(pk=int(service)).exists():
-                raise Http404
-            memberships = memberships.filter(service_id=int(service))
-        people = {
-            str(actor): (user_id, name or username)
-            for actor, user_id, name, username in memberships.values_list(
-                "user__lms_learner__actor_name", "user_id", "user__last_name", "user__username"
+        if population not in ("all", "agent", "elected_official"):
+            population = "all"
+        if job_profile != "all" and not job_profile.isdigit() or service != "all" and not service.isdigit():
+            raise Http404
+        if service != "all" and not self.collectivity.services.filter(pk=int(service)).exists():
+            raise Http404  # the figure of a service: only a service of this very collectivity
+        key = group_key(population, job_profile, service)
+        if key not in _published_groups(population, job_profile, service):
+            raise Http404  # a group no dashboard shows: no list either
+        members = {
+            str(actor): (role, job, unit, name or username)
+            for actor, role, job, unit, name, username in Membership.objects.filter(
+                collectivity=self.collectivity, role__in=Membership.LEARNER_ROLES
+            ).values_list(
+                "user__lms_learner__actor_name",
+                "role",
+                "job_profile_id",
+                "service_id",
+                "user__last_name",
+                "user__username",
             )
             if actor
         }
         # As the snapshot counts it: levels on older versions and crosswalked competences carry over.
         levels: dict[str, int] = {}
         for actor, reached in LearnerCompetenceLevel.objects.filter(
-            actor_name__in=list(people),
+            actor_name__in=list(members),
             competence_id__in=carried_from(competence.pk),
             kind=EvidenceKind.VALIDATED,
         ).values_list("actor_name", "level"):
             levels[actor] = max(levels.get(actor, 0), reached)
+        groups = _live_groups(members)
+        people = groups.get(key, set())
         actors = sorted(actor for actor in people if levels.get(actor, 0) == level)
-        # The figure is hidden on the dashboard (a small group, or hidden beside one so that it cannot be told
-        # by subtraction): so is the list behind it, whatever address asks for it.
-        counts = [0] * LEVEL_RANGE
-        for actor in people:
-            reached = levels.get(actor, 0)
-            if 0 <= reached < LEVEL_RANGE:
-                counts[reached] += 1
-        shown = panels.suppress(counts, lms_settings.MIN_GROUP_SIZE)
-        key = group_key(  # the group the memberships above were read from
-            population if population in ("agent", "elected_official") else "all",
-            job_profile if job_profile.isdigit() else "all",
-            service,
-        )
+        # The dashboard's own rule on its snapshot, too: a group it does not show (not computed, or told by
+        # difference) has no list, whatever the memberships say now.
+        minimum = lms_settings.MIN_GROUP_SIZE
         sizes = group_sizes(self.collectivity, [key, *panels.parent_groups(key)]) if actors else {}
-        if panels.told_by_difference(key, sizes, lms_settings.MIN_GROUP_SIZE):
-            shown = [panels.masked()] * LEVEL_RANGE  # the group is hidden on the dashboard: so is every cell
-        if not 0 <= level < LEVEL_RANGE or (actors and not isinstance(shown[level], int)):
+        if actors and (
+            key not in sizes
+            or panels.told_by_difference(key, sizes, minimum)
+            or _list_hidden(key, level, groups, levels, minimum)
+        ):
             actors = []
+            context["hidden"] = True
+        elif not 0 <= level < LEVEL_RANGE:
             context["hidden"] = True
         description = (
             f"competence={competence.pk} level={level} population={population} job_profile={job_profile} "
@@ -658,7 +713,7 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
             collectivity=self.collectivity,
             competence=competence,
             level=level,
-            learners=sorted(people[actor][1] for actor in actors),
+            learners=sorted(members[actor][3] for actor in actors),
             min_group_size=lms_settings.MIN_GROUP_SIZE,
         )
         return context

@@ -596,3 +596,82 @@ def test_the_drill_down_reads_a_made_up_population_as_everyone_without_an_error(
         },
     )
     assert response.status_code == 200
+
+
+# Lists of people: no list, nor a difference of lists, names the people of a small figure.
+
+LEARNERS_URL = "/admin/tremplin/dashboards/learners/"
+
+
+def _level(user, competence, level):
+    from lms.models import EvidenceKind, LearnerCompetenceLevel
+
+    LearnerCompetenceLevel.objects.create(
+        actor_name=str(learner_for(user).actor_name),
+        competence=competence,
+        kind=EvidenceKind.VALIDATED,
+        level=level,
+        reached_at=timezone.now(),
+    )
+
+
+def _listed(hr, commune, competence, names, **filters):
+    page = hr.get(
+        LEARNERS_URL, {"competence": competence.pk, "level": 3, "collectivity": commune.slug, **filters}
+    ).content.decode()
+    return {name for name in names if f">{name}<" in page}
+
+
+@pytest.mark.django_db
+def test_everyones_list_minus_the_agents_list_does_not_name_a_hidden_elected_official(hr, commune, written):
+    competence, names = written["competence"], []
+    for index in range(10):
+        user = make_user(f"agent{index}", commune, Membership.Role.AGENT)
+        names.append(user.username)
+        if index < 5:
+            _level(user, competence, 3)
+    for index in range(6):
+        user = make_user(f"elu{index}", commune, Membership.Role.ELECTED_OFFICIAL)
+        names.append(user.username)
+        if index == 0:
+            _level(user, competence, 3)
+    everyone = _listed(hr, commune, competence, names)
+    agents = _listed(hr, commune, competence, names, population="agent")
+    elected = _listed(hr, commune, competence, names, population="elected_official")
+    assert (elected, everyone - agents) == (set(), set())
+    assert len(agents) == 5  # the agents' own list, of five, stays
+
+
+@pytest.mark.django_db
+def test_everyones_list_minus_the_other_job_profiles_does_not_name_a_small_one(hr, commune, written):
+    """Everyone minus job profiles A and B would be job profile C, two people at that level."""
+    competence, names = written["competence"], []
+    profiles = [JobProfile.objects.create(name=f"Profil {p}", slug=f"profil-{p}") for p in "abc"]
+    for profile, people, at_level in zip(profiles, (8, 9, 3), (5, 6, 2), strict=True):
+        for index in range(people):
+            user = make_user(f"{profile.slug}-{index}", commune, Membership.Role.AGENT)
+            Membership.objects.filter(user=user).update(job_profile=profile)
+            names.append(user.username)
+            if index < at_level:
+                _level(user, competence, 3)
+    everyone = _listed(hr, commune, competence, names)
+    a, b = (_listed(hr, commune, competence, names, job_profile=profile.pk) for profile in profiles[:2])
+    assert not everyone - a - b
+
+
+@pytest.mark.django_db
+def test_a_list_for_a_job_profile_and_a_service_together_is_not_found(hr, commune, written):
+    from lms.models import Service
+
+    service = Service.objects.create(collectivity=commune, name="Accueil")
+    response = hr.get(
+        LEARNERS_URL,
+        {
+            "competence": written["competence"].pk,
+            "level": 3,
+            "collectivity": commune.slug,
+            "job_profile": written["job_profile"].pk,
+            "service": service.pk,
+        },
+    )
+    assert response.status_code == 404
