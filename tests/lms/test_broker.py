@@ -65,3 +65,21 @@ def test_without_a_broker_a_failing_task_is_not_taken_for_a_broker_outage(monkey
     with pytest.raises(ValueError):
         broker.publish(tasks.aggregate_statements)
     assert not broker.broker_down()
+
+
+def test_the_admins_retry_runs_in_the_request_when_the_broker_cannot_be_reached(monkeypatch):
+    from lms.xapi import forwarding
+    from lms.xapi import tasks as xapi_tasks
+
+    attempts, retried = [], []
+
+    def fail(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("timed out")
+
+    monkeypatch.setitem(xapi_tasks.retry_forwarding_failure.app.conf, "task_always_eager", False)
+    monkeypatch.setattr(xapi_tasks.retry_forwarding_failure, "apply_async", fail)
+    monkeypatch.setattr(forwarding, "retry_failure", lambda pk: retried.append(pk) or True)
+    xapi_tasks.retry_now(1)
+    xapi_tasks.retry_now(2)
+    assert (len(attempts), retried) == (1, [1, 2])  # the second did not wait for the broker again

@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import override_settings
@@ -518,3 +518,32 @@ def test_backslashes_tabs_and_newlines_are_stored_as_sent(api):
         "http://testserver/activities/x\\y",
         name,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_consistent_through_is_not_held_back_by_a_long_read(api):
+    """A report or a dump that reads for a long time writes nothing: the header does not wait for it."""
+    import threading
+    import time
+
+    import psycopg
+
+    from lms.xapi.queries import forget_consistent_through
+    from tests.integration.conftest import database_url
+
+    started = threading.Event()
+
+    def long_read():
+        with psycopg.connect(database_url()) as reader:
+            started.set()
+            reader.execute("SELECT pg_sleep(3)")
+
+    reader = threading.Thread(target=long_read)
+    reader.start()
+    assert started.wait(10)
+    time.sleep(2)
+    forget_consistent_through()
+    before = datetime.now().astimezone()
+    through = datetime.fromisoformat(api.get("statements").headers["X-Experience-API-Consistent-Through"])
+    reader.join()
+    assert through > before - timedelta(seconds=1.5)
