@@ -98,8 +98,11 @@ def test_the_hr_snapshot_counts_the_level_on_the_new_version(v2, commune):
     assert last_month[3] == 1
 
 
-def test_the_hr_drill_down_lists_the_learner_on_the_new_version(v2, client, settings, hr_manager, agent):
+def test_the_hr_drill_down_lists_the_learner_on_the_new_version(
+    v2, client, settings, hr_manager, agent, commune
+):
     settings.LMS_MIN_GROUP_SIZE = 1
+    services.rebuild_snapshot(commune.pk)  # the dashboard the HR manager comes from
     client.force_login(hr_manager)
     competence = Competence.objects.get(framework=v2, code="4.2")
     page = client.get(
