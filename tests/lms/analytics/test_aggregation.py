@@ -162,6 +162,15 @@ def test_full_rebuild_repairs_and_counts_a_wrong_history(passed):
     assert (services.rebuild_levels(), LearnerLevelHistory.objects.filter(level=1).count()) == (2, 2)
 
 
+def test_the_nightly_run_counts_as_wrong_only_what_the_incremental_runs_got_wrong(passed):
+    """Statements stored since the last incremental run go through it before the check: they are not
+    counted as differences (the quiz's levels reached, nothing the incremental path had wrong)."""
+    assert not LearnerLevelHistory.objects.exists()  # the quiz is stored, not yet processed
+    assert services.nightly_rebuild()["mismatches"] == 0
+    assert AggregationState.objects.get(name=services.LEVELS_PIPELINE).mismatches == 0
+    assert LearnerLevelHistory.objects.filter(kind="validated").exists()
+
+
 def test_aggregate_command_processes_and_rebuilds(passed, commune):
     call_command("lms_aggregate")
     assert CollectivitySnapshot.objects.filter(collectivity=commune, kind="figures").exists()

@@ -1,6 +1,7 @@
 """The nightly national pass gives every collectivity the snapshot its own per-collectivity rebuild gives."""
 
 import json
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -267,8 +268,19 @@ def test_the_nightly_run_reads_the_activity_beside_the_level_check_and_computes_
         rows = CollectivitySnapshot.objects.filter(kind="figures").values_list("collectivity_id", "data")
         return dict(rows)
 
+    computed = []
+    compute_all = services._compute_all
+
+    def counted_compute(inputs):
+        computed.append(threading.current_thread().name)
+        return compute_all(inputs)
+
+    monkeypatch.setattr(services, "_compute_all", counted_compute)
+
     result = services.nightly_rebuild(now=NOW)
-    assert started == ["counted"] and len(reads) == 1  # read once, in the background, and used
+    assert started == ["_pass_beside_levels"] and len(reads) == 1  # read once, in the background, and used
+    # The figures too were computed beside the check (it changed no level) and are the ones written.
+    assert computed == ["lms-analytics-read"]
     assert (result["mismatches"], result["snapshots"]) == (0, 3)
     overlapped = snapshots()
     assert overlapped[varied.pk]["courses"]  # the activity was read
@@ -276,8 +288,62 @@ def test_the_nightly_run_reads_the_activity_beside_the_level_check_and_computes_
     CollectivitySnapshot.objects.all().delete()
     with transaction.atomic():
         services.nightly_rebuild(now=NOW)
-    assert started == ["counted"] and len(reads) == 2  # inside a transaction: after the levels, on this one
+    assert started == ["_pass_beside_levels"] and len(reads) == 2  # in a transaction: after the levels
+    assert computed == ["lms-analytics-read", threading.main_thread().name]
     assert snapshots() == overlapped
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_nightly_check_that_repairs_levels_writes_figures_of_the_repaired_levels(varied, monkeypatch):
+    """The figures computed beside the check read the levels stored before it: when the check repairs a
+    history the incremental runs had wrong, they are computed again from the repaired levels."""
+    from django.db import transaction
+
+    from lms.models import LearnerCompetenceLevel, LearnerLevelHistory
+
+    def snapshots():
+        rows = CollectivitySnapshot.objects.filter(kind="figures").values_list("collectivity_id", "data")
+        return dict(rows)
+
+    with transaction.atomic():
+        services.nightly_rebuild(now=NOW)
+    right = snapshots()
+    everyone = right[varied.pk]["groups"]["all|all|all"]
+    assert everyone["levels"] != _no_levels(right[varied.pk])
+    assert any(sum(row[1:]) for row in everyone["declared"]), everyone["declared"]
+
+    # The check waits, before it commits, for the levels read beside it (on a large store that read ends
+    # long before the check; here it could start after the commit and see the repaired levels).
+    read = threading.Event()
+    inputs, check = services.national_inputs, services._rebuild_levels_in_postgresql
+
+    def reading(*args, **kwargs):
+        try:
+            return inputs(*args, **kwargs)
+        finally:
+            read.set()
+
+    def waiting(*args, **kwargs):
+        result = check(*args, **kwargs)
+        assert read.wait(timeout=30)
+        return result
+
+    monkeypatch.setattr(services, "national_inputs", reading)
+    monkeypatch.setattr(services, "_rebuild_levels_in_postgresql", waiting)
+    # What a wrong incremental run could leave: the validated history lost, or the declared levels.
+    for wrong, kind in ((LearnerLevelHistory, "validated"), (LearnerCompetenceLevel, "declared")):
+        CollectivitySnapshot.objects.all().delete()
+        assert wrong.objects.filter(kind=kind).delete()[0]
+        read.clear()
+        result = services.nightly_rebuild(now=NOW)
+        assert result["mismatches"] > 0 or wrong is LearnerCompetenceLevel
+        assert snapshots() == right
+
+
+def _no_levels(data):
+    """The levels of a group where nobody has a validated level: everyone at level 0."""
+    size = data["groups"]["all|all|all"]["size"]
+    return [[[size] + [0] * 8 for _month in data["months"]] for _competence in data["competences"]]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -289,7 +355,7 @@ def test_a_failing_nightly_level_check_waits_for_the_read_beside_it(varied, monk
         reads.append(self)
         background(self, function, *args, **kwargs)
 
-    def failing_levels(on_bound=None):
+    def failing_levels(on_bound=None, changes=None):
         on_bound(0)
         raise RuntimeError("the level check failed")
 
