@@ -505,7 +505,7 @@ def _difference(stored: pd.DataFrame, computed: pd.DataFrame, keys: list[str]) -
     return int((merged["_merge"] != "both").sum())
 
 
-def rebuild_levels(*, on_bound=None, changes: dict | None = None) -> int:
+def rebuild_levels(*, on_bound=None, changes: dict | None = None, before_commit=None) -> int:
     """Recompute evidence, history and levels from the whole statement store; check the stored rows.
 
     The nightly consistency check: what the incremental runs stored is compared with what a full
@@ -518,6 +518,8 @@ def rebuild_levels(*, on_bound=None, changes: dict | None = None) -> int:
         changes: a dict that receives, on PostgreSQL, ``{"history": rows, "levels": rows}``: the rows of
             the level history and of the current levels that the check found different (``levels`` is
             ``None`` for a first build, where everything is new).
+        before_commit: called, without arguments, when everything is written, before the commit (while
+            the ``levels`` state is still locked).
 
     Returns:
         The number of rows that differed (0 when the incremental path was right).
@@ -535,6 +537,8 @@ def rebuild_levels(*, on_bound=None, changes: dict | None = None) -> int:
         state.checked_at = timezone.now()
         state.mismatches = mismatches
         state.save()
+        if before_commit is not None:
+            before_commit()
     if mismatches:
         logger.warning(
             "Full rebuild: %d level-history rows differed from the incremental results.", mismatches
@@ -907,20 +911,33 @@ def nightly_rebuild(*, now=None) -> dict:
     months = snapshot_months(now)
     # The statements stored since the last incremental run go through it first: the check then counts what
     # the incremental path got wrong, not what it has not seen yet, and finds nothing to change on a good
-    # night (the figures computed beside it are then the ones written).
-    process_new_statements()
+    # night (the figures computed beside it are then the ones written). Not when the levels were never built
+    # or the backlog is large: the check's set-based SQL does that faster than the incremental path.
+    state = AggregationState.objects.filter(name=LEVELS_PIPELINE).first()
+    newest = Statement.objects.aggregate(newest=Max("seq"))["newest"] or 0
+    if state is not None and state.watermark and newest - state.watermark <= BATCH_SIZE:
+        process_new_statements()
     reads = {}
+    levels_read = threading.Event()
 
     def read_statements(upper):
-        reads[upper] = _InBackground(_pass_beside_levels, upper, months, now)
+        reads[upper] = _InBackground(_pass_beside_levels, upper, months, now, levels_read)
 
     overlap = connection.vendor == "postgresql" and not connection.in_atomic_block
     try:
         changes = {}
-        mismatches = rebuild_levels(on_bound=read_statements if overlap else None, changes=changes)
+        mismatches = rebuild_levels(
+            on_bound=read_statements if overlap else None,
+            changes=changes,
+            # Read before the check commits: after it, an incremental run waiting for the lock could have
+            # written levels the figures would count without the statements behind them.
+            before_commit=lambda: changes.update(read_before_commit=levels_read.is_set()),
+        )
         # The figures computed beside the check, from the levels stored before it, hold when the check
         # changed none of the levels they read (a night when the incremental runs were right).
-        unchanged = changes.get("history") == 0 and changes.get("levels") == 0
+        unchanged = (
+            changes.get("history") == 0 and changes.get("levels") == 0 and changes.get("read_before_commit")
+        )
         return {
             "mismatches": mismatches,
             **rebuild_all_snapshots(now=now, prefetched=reads, levels_unchanged=unchanged),
@@ -1125,6 +1142,8 @@ def rebuild_all_snapshots(
             results = reads["results"]
             phases.lap("read and compute beside the level check")
         else:
+            if reads is not None:
+                reads.pop("results", None)  # figures of levels since repaired: not kept while computing
             inputs = national_inputs(upper=watermark, now=now, collectivity_ids=collectivity_ids, reads=reads)
             phases.lap("read")
             results = _compute_all(inputs)
@@ -1153,14 +1172,14 @@ def _compute_all(inputs: "national.NationalInputs") -> dict[int, dict]:
             gc.enable()
 
 
-def _pass_beside_levels(upper: int, months, now) -> dict:
+def _pass_beside_levels(upper: int, months, now, levels_read: threading.Event | None = None) -> dict:
     """The nightly national pass computed on a second connection while the level check runs on the first.
 
     The statement reads of :func:`_statement_reads`, then the figures of every collectivity from the levels
     as stored before the check (this connection cannot see the check's uncommitted rows; no incremental run
     can change them meanwhile: the check holds the ``levels`` state's lock). :func:`rebuild_all_snapshots`
     writes those figures when the check changed no level, and otherwise computes them again from the
-    statement reads and the repaired levels.
+    statement reads and the repaired levels. ``levels_read`` is set once the levels are read.
 
     Returns:
         what :func:`_statement_reads` returns, plus ``"results"``: ``{collectivity id: data}``.
@@ -1168,6 +1187,8 @@ def _pass_beside_levels(upper: int, months, now) -> dict:
     reads = _statement_reads(upper, months)
     phases = _Phases()
     inputs = national_inputs(upper=upper, now=now, reads=reads)
+    if levels_read is not None:
+        levels_read.set()
     phases.lap("read")
     results = _compute_all(inputs)
     phases.lap("compute")

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from lms.conf import lms_settings
 from lms.models import (
+    AggregationState,
     AssessmentAttempt,
     AuditLogEntry,
     CompetenceEvidence,
@@ -173,7 +174,19 @@ def pseudonymise_actor(actor_name: str) -> str:
 
     Statements (their JSON actor and the ``actor_name`` column), evidence and learner levels are re-keyed; a
     display name in a statement's actor is dropped. The old name is not kept anywhere.
+
+    Holds the lock of the level aggregation (its ``levels`` state) while it writes, as the incremental runs
+    and the nightly check do: a check that read the statements before the erasure and wrote its levels after
+    it would bring back the person's evidence and levels under their name.
     """
+    from lms.analytics.services import LEVELS_PIPELINE  # here, not at the top: the analytics load pandas
+
+    with transaction.atomic():
+        AggregationState.objects.select_for_update().get_or_create(name=LEVELS_PIPELINE)
+        return _pseudonymise_actor(actor_name)
+
+
+def _pseudonymise_actor(actor_name: str) -> str:
     pseudonym = f"erased-{uuid.uuid4()}"
     batch = []
     for statement in Statement.objects.filter(actor_name=actor_name).only("seq", "data"):

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 
 from lms.analytics import services
@@ -162,13 +162,29 @@ def test_full_rebuild_repairs_and_counts_a_wrong_history(passed):
     assert (services.rebuild_levels(), LearnerLevelHistory.objects.filter(level=1).count()) == (2, 2)
 
 
-def test_the_nightly_run_counts_as_wrong_only_what_the_incremental_runs_got_wrong(passed):
+def test_the_nightly_run_counts_as_wrong_only_what_the_incremental_runs_got_wrong(passed, uri):
     """Statements stored since the last incremental run go through it before the check: they are not
-    counted as differences (the quiz's levels reached, nothing the incremental path had wrong)."""
-    assert not LearnerLevelHistory.objects.exists()  # the quiz is stored, not yet processed
+    counted as differences (their levels reached, nothing the incremental path had wrong)."""
+    services.process_new_statements()
+    store_rows([statement("later", v.PASSED.id, validated=[{"competence": uri["1.1"], "level": 3}])])
+    assert not LearnerLevelHistory.objects.filter(actor_name="later").exists()  # not processed yet
     assert services.nightly_rebuild()["mismatches"] == 0
     assert AggregationState.objects.get(name=services.LEVELS_PIPELINE).mismatches == 0
-    assert LearnerLevelHistory.objects.filter(kind="validated").exists()
+    assert LearnerLevelHistory.objects.filter(actor_name="later", level=3).exists()
+
+
+@pytest.mark.parametrize("built", [False, True])
+def test_a_first_or_large_backlog_is_left_to_the_check_s_set_based_rebuild(passed, monkeypatch, built):
+    """Levels never built (or a backlog larger than a batch) go through the check's SQL, not the incremental
+    path first: they are then counted as found by the check."""
+    if built:
+        services.process_new_statements()
+        LearnerLevelHistory.objects.all().delete()
+        Statement.objects.filter(seq__gt=0).update(seq=models.F("seq") + 2 * services.BATCH_SIZE)
+    incremental = []
+    monkeypatch.setattr(services, "process_new_statements", lambda: incremental.append(1))
+    assert services.nightly_rebuild()["mismatches"] > 0
+    assert not incremental
 
 
 def test_aggregate_command_processes_and_rebuilds(passed, commune):

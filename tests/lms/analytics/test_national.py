@@ -241,8 +241,33 @@ def test_a_national_pass_restricted_to_most_collectivities_gives_only_them_their
     assert stored == own
 
 
+@pytest.fixture
+def check_waits_for_the_read(monkeypatch):
+    """The level check waits, before it commits, for the levels read beside it: on a large store that read
+    ends long before the check; on these few rows it could start after the commit."""
+    read = threading.Event()
+    inputs, check = services.national_inputs, services._rebuild_levels_in_postgresql
+
+    def reading(*args, **kwargs):
+        try:
+            return inputs(*args, **kwargs)
+        finally:
+            read.set()
+
+    def waiting(*args, **kwargs):
+        result = check(*args, **kwargs)
+        assert read.wait(timeout=30)
+        return result
+
+    monkeypatch.setattr(services, "national_inputs", reading)
+    monkeypatch.setattr(services, "_rebuild_levels_in_postgresql", waiting)
+    return read
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_nightly_run_reads_the_activity_beside_the_level_check_and_computes_the_same(varied, monkeypatch):
+def test_the_nightly_run_reads_the_activity_beside_the_level_check_and_computes_the_same(
+    varied, monkeypatch, check_waits_for_the_read
+):
     """Outside a transaction (as the Celery task runs), the year's activity is read on a second connection
     while the levels are compared; the snapshots are those of the same run read on one connection."""
     from django.db import transaction
@@ -294,7 +319,9 @@ def test_the_nightly_run_reads_the_activity_beside_the_level_check_and_computes_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_nightly_check_that_repairs_levels_writes_figures_of_the_repaired_levels(varied, monkeypatch):
+def test_a_nightly_check_that_repairs_levels_writes_figures_of_the_repaired_levels(
+    varied, check_waits_for_the_read
+):
     """The figures computed beside the check read the levels stored before it: when the check repairs a
     history the incremental runs had wrong, they are computed again from the repaired levels."""
     from django.db import transaction
@@ -305,6 +332,8 @@ def test_a_nightly_check_that_repairs_levels_writes_figures_of_the_repaired_leve
         rows = CollectivitySnapshot.objects.filter(kind="figures").values_list("collectivity_id", "data")
         return dict(rows)
 
+    read = check_waits_for_the_read
+    read.set()  # in a transaction nothing is read beside the check
     with transaction.atomic():
         services.nightly_rebuild(now=NOW)
     right = snapshots()
@@ -312,24 +341,6 @@ def test_a_nightly_check_that_repairs_levels_writes_figures_of_the_repaired_leve
     assert everyone["levels"] != _no_levels(right[varied.pk])
     assert any(sum(row[1:]) for row in everyone["declared"]), everyone["declared"]
 
-    # The check waits, before it commits, for the levels read beside it (on a large store that read ends
-    # long before the check; here it could start after the commit and see the repaired levels).
-    read = threading.Event()
-    inputs, check = services.national_inputs, services._rebuild_levels_in_postgresql
-
-    def reading(*args, **kwargs):
-        try:
-            return inputs(*args, **kwargs)
-        finally:
-            read.set()
-
-    def waiting(*args, **kwargs):
-        result = check(*args, **kwargs)
-        assert read.wait(timeout=30)
-        return result
-
-    monkeypatch.setattr(services, "national_inputs", reading)
-    monkeypatch.setattr(services, "_rebuild_levels_in_postgresql", waiting)
     # What a wrong incremental run could leave: the validated history lost, or the declared levels.
     for wrong, kind in ((LearnerLevelHistory, "validated"), (LearnerCompetenceLevel, "declared")):
         CollectivitySnapshot.objects.all().delete()
@@ -338,6 +349,39 @@ def test_a_nightly_check_that_repairs_levels_writes_figures_of_the_repaired_leve
         result = services.nightly_rebuild(now=NOW)
         assert result["mismatches"] > 0 or wrong is LearnerCompetenceLevel
         assert snapshots() == right
+
+
+@pytest.mark.django_db(transaction=True)
+def test_figures_beside_a_check_that_committed_before_they_read_the_levels_are_computed_again(
+    varied, monkeypatch
+):
+    """Once the check commits, an incremental run waiting for its lock may write levels: the figures of
+    levels read after the commit are not written as they are (the ones of the levels after the check are)."""
+    committed = threading.Event()
+    inputs, check = services.national_inputs, services.rebuild_levels
+
+    def late(*args, **kwargs):
+        assert committed.wait(timeout=30)
+        return inputs(*args, **kwargs)
+
+    def checking(*args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        finally:
+            committed.set()
+
+    computed = []
+    compute_all = services._compute_all
+
+    def counted(inputs):
+        computed.append(threading.current_thread().name)
+        return compute_all(inputs)
+
+    monkeypatch.setattr(services, "national_inputs", late)
+    monkeypatch.setattr(services, "rebuild_levels", checking)
+    monkeypatch.setattr(services, "_compute_all", counted)
+    assert services.nightly_rebuild(now=NOW)["mismatches"] == 0
+    assert computed == ["lms-analytics-read", threading.main_thread().name]
 
 
 def _no_levels(data):
@@ -355,7 +399,7 @@ def test_a_failing_nightly_level_check_waits_for_the_read_beside_it(varied, monk
         reads.append(self)
         background(self, function, *args, **kwargs)
 
-    def failing_levels(on_bound=None, changes=None):
+    def failing_levels(on_bound=None, changes=None, before_commit=None):
         on_bound(0)
         raise RuntimeError("the level check failed")
 

@@ -23,7 +23,7 @@ from lms.services.organisations import add_membership, learner_for
 from lms.xapi import vocabulary as v
 from lms.xapi.builders import ActivityRef, build_statement
 from lms.xapi.storage import get_store
-from tests.conftest import make_user
+from tests.conftest import _wagtail_root, make_user
 
 
 @dataclass
@@ -75,6 +75,7 @@ def populate(name: str, slug: str, competence: Competence) -> Tenant:
 
 @pytest.fixture
 def two_tenants(frameworks):
+    _wagtail_root()  # gone after a transactional test elsewhere
     competence = Competence.objects.order_by("pk").first()
     tenant_a = populate("Ville Alpha", "alpha-ville", competence)
     tenant_b = populate("Bourg Zebulon", "zebulon-bourg", competence)

@@ -207,3 +207,46 @@ def test_the_erase_command_erases_a_person(tenant):
 
     call_command("lms_erase_person", tenant.agent.username, stdout=io.StringIO())
     assert not get_user_model().objects.filter(pk=tenant.agent.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_erasure_waits_for_a_level_check_in_progress(tenant):
+    """A nightly check reads the statements, then writes the levels it computed from them: an erasure that
+    rewrote the person's rows in between would see them written back under the person's name. The erasure
+    waits for the aggregation's lock, as the incremental runs do."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from lms.analytics.services import LEVELS_PIPELINE
+    from lms.models import AggregationState
+
+    actor = _actor(tenant.agent)
+    locked, release, erased = threading.Event(), threading.Event(), threading.Event()
+
+    def check():
+        try:
+            with transaction.atomic():
+                AggregationState.objects.select_for_update().get_or_create(name=LEVELS_PIPELINE)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def erase():
+        try:
+            privacy.erase_person(tenant.agent)
+            erased.set()
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=check)
+    holder.start()
+    assert locked.wait(timeout=30)
+    eraser = threading.Thread(target=erase)
+    eraser.start()
+    assert not erased.wait(timeout=1)  # held back while the check runs
+    release.set()
+    holder.join(timeout=30)
+    eraser.join(timeout=30)
+    assert erased.is_set() and not Statement.objects.filter(actor_name=actor).exists()
