@@ -264,9 +264,23 @@ def check_waits_for_the_read(monkeypatch):
     return read
 
 
+@pytest.fixture
+def computing_threads(monkeypatch):
+    """The names of the threads that computed the national figures, in order."""
+    computed = []
+    compute_all = services._compute_all
+
+    def counted(inputs):
+        computed.append(threading.current_thread().name)
+        return compute_all(inputs)
+
+    monkeypatch.setattr(services, "_compute_all", counted)
+    return computed
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_nightly_run_reads_the_activity_beside_the_level_check_and_computes_the_same(
-    varied, monkeypatch, check_waits_for_the_read
+    varied, monkeypatch, check_waits_for_the_read, computing_threads
 ):
     """Outside a transaction (as the Celery task runs), the year's activity is read on a second connection
     while the levels are compared; the snapshots are those of the same run read on one connection."""
@@ -293,14 +307,7 @@ def test_the_nightly_run_reads_the_activity_beside_the_level_check_and_computes_
         rows = CollectivitySnapshot.objects.filter(kind="figures").values_list("collectivity_id", "data")
         return dict(rows)
 
-    computed = []
-    compute_all = services._compute_all
-
-    def counted_compute(inputs):
-        computed.append(threading.current_thread().name)
-        return compute_all(inputs)
-
-    monkeypatch.setattr(services, "_compute_all", counted_compute)
+    computed = computing_threads
 
     result = services.nightly_rebuild(now=NOW)
     assert started == ["_pass_beside_levels"] and len(reads) == 1  # read once, in the background, and used
@@ -353,7 +360,7 @@ def test_a_nightly_check_that_repairs_levels_writes_figures_of_the_repaired_leve
 
 @pytest.mark.django_db(transaction=True)
 def test_figures_beside_a_check_that_committed_before_they_read_the_levels_are_computed_again(
-    varied, monkeypatch
+    varied, monkeypatch, computing_threads
 ):
     """Once the check commits, an incremental run waiting for its lock may write levels: the figures of
     levels read after the commit are not written as they are (the ones of the levels after the check are)."""
@@ -370,16 +377,9 @@ def test_figures_beside_a_check_that_committed_before_they_read_the_levels_are_c
         finally:
             committed.set()
 
-    computed = []
-    compute_all = services._compute_all
-
-    def counted(inputs):
-        computed.append(threading.current_thread().name)
-        return compute_all(inputs)
-
     monkeypatch.setattr(services, "national_inputs", late)
     monkeypatch.setattr(services, "rebuild_levels", checking)
-    monkeypatch.setattr(services, "_compute_all", counted)
+    computed = computing_threads
     assert services.nightly_rebuild(now=NOW)["mismatches"] == 0
     assert computed == ["lms-analytics-read", threading.main_thread().name]
 
