@@ -897,7 +897,8 @@ def nightly_rebuild(*, now=None) -> dict:
     bench-analytics``: the nightly run 8.5 → 7.1 s when it started after the evidence, 5.0 → 4.6 s when it
     starts before). That connection then reads the levels as stored before the check and computes every
     collectivity's figures from them (:func:`_pass_beside_levels`): on a night when the check changes no
-    history row and no current level, those figures are the ones written, and the pass after the check only
+    history row and no current level (and they were read before it committed), those figures are the ones
+    written, and the pass after the check only
     writes (9.89 → 7.47 s on a slower machine, 27 November 2026); otherwise they are computed again from the
     repaired levels. Inside a transaction (tests, a caller's ``atomic``) it reads after the levels, on this
     connection.
@@ -1177,9 +1178,10 @@ def _pass_beside_levels(upper: int, months, now, levels_read: threading.Event | 
 
     The statement reads of :func:`_statement_reads`, then the figures of every collectivity from the levels
     as stored before the check (this connection cannot see the check's uncommitted rows; no incremental run
-    can change them meanwhile: the check holds the ``levels`` state's lock). :func:`rebuild_all_snapshots`
-    writes those figures when the check changed no level, and otherwise computes them again from the
-    statement reads and the repaired levels. ``levels_read`` is set once the levels are read.
+    or erasure can change them meanwhile: the check holds the ``levels`` state's lock, which they take).
+    :func:`rebuild_all_snapshots` writes those figures when the check changed no level, and otherwise
+    computes them again from the statement reads and the repaired levels. ``levels_read`` is set once the
+    levels are read.
 
     Returns:
         what :func:`_statement_reads` returns, plus ``"results"``: ``{collectivity id: data}``.
