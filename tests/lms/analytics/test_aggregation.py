@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import connection, models
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lms.analytics import services
@@ -160,6 +161,62 @@ def test_full_rebuild_repairs_and_counts_a_wrong_history(passed):
     services.process_new_statements()
     LearnerLevelHistory.objects.filter(level=1).delete()
     assert (services.rebuild_levels(), LearnerLevelHistory.objects.filter(level=1).count()) == (2, 2)
+
+
+def test_a_check_with_nothing_wrong_compares_checksums_and_joins_nothing(passed):
+    if connection.vendor != "postgresql":
+        pytest.skip("the set-based check of PostgreSQL")
+    services.process_new_statements()
+    with CaptureQueriesContext(connection) as queries:
+        changes = {}
+        assert services.rebuild_levels(changes=changes) == 0
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert (
+        changes,
+        sum("hash_record_extended" in q for q in sql),
+        any("FULL JOIN" in q or "lms_diff" in q for q in sql),
+    ) == ({"history": 0, "levels": 0}, 6, False)
+
+
+def _one_microsecond_later(queryset, column):
+    queryset.update(**{column: models.F(column) + timedelta(microseconds=1)})
+
+
+@pytest.mark.parametrize(
+    "change, differing",
+    [
+        (lambda: CompetenceEvidence.objects.update(source="autre"), {"history": 0, "levels": 0}),
+        (
+            lambda: _one_microsecond_later(CompetenceEvidence.objects, "occurred_at"),
+            {"history": 0, "levels": 0},
+        ),
+        (
+            lambda: _one_microsecond_later(LearnerLevelHistory.objects.filter(level=1), "reached_at"),
+            {"history": 4, "levels": 0},
+        ),
+        (
+            lambda: _one_microsecond_later(LearnerCompetenceLevel.objects, "reached_at"),
+            {"history": 0, "levels": 4},
+        ),
+    ],
+    ids=["evidence source", "evidence date", "history date", "level date"],
+)
+def test_one_value_changed_by_one_microsecond_is_found_and_repaired(passed, change, differing):
+    """One value changed sends its table to the full comparison (the checksums differ), which repairs it."""
+    services.process_new_statements()
+    tables = (CompetenceEvidence, LearnerLevelHistory, LearnerCompetenceLevel)
+    right = [sorted(model.objects.values_list(*_compared(model))) for model in tables]
+    change()
+    changes = {}
+    services.rebuild_levels(changes=changes)
+    assert ((changes if connection.vendor == "postgresql" else differing), right) == (
+        differing,
+        [sorted(model.objects.values_list(*_compared(model))) for model in tables],
+    )
+
+
+def _compared(model):
+    return [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
 
 
 def test_the_nightly_run_counts_as_wrong_only_what_the_incremental_runs_got_wrong(passed, uri):

@@ -130,6 +130,25 @@ def test_national_pass_gives_every_collectivity_the_snapshot_of_its_own_rebuild(
     assert national == each
 
 
+def test_snapshots_are_compressed_with_lz4_on_postgresql_and_read_back_whole(varied):
+    """Migration 0011: LZ4 compresses and decompresses a snapshot faster than pglz (``make bench-analytics``)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL storage setting")
+    services.rebuild_all_snapshots(now=NOW)
+    snapshot = CollectivitySnapshot.objects.get(collectivity=varied, kind="figures")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_compression(data), pg_column_size(data) < octet_length(data::text) "
+            "FROM lms_collectivitysnapshot WHERE id = %s",
+            [snapshot.pk],
+        )
+        compression, smaller = cursor.fetchone()
+    expected = _roundtrip(
+        figures.compute(services.collectivity_inputs(varied.pk, upper=snapshot.watermark, now=NOW))
+    )
+    assert (compression, smaller, snapshot.data) == ("lz4", True, expected)
+
+
 def test_snapshot_has_everyone_and_agents_groups_per_service(varied):
     data = services.rebuild_snapshot(varied.pk, now=NOW)
     data = CollectivitySnapshot.objects.get(pk=data.pk).data
