@@ -20,6 +20,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from lms.models.analytics import SNAPSHOT_JSON_OPTIONS
 from lms.xapi import vocabulary as v
 
 from . import figures
@@ -410,9 +411,7 @@ def dumps(data: dict) -> str:
     Keys are sorted so that the same data always gives the same text, whose :func:`digest` tells a rebuild
     whether the stored snapshot changed (``jsonb`` keeps no key order, so nothing else depends on it).
     """
-    return orjson.dumps(
-        data, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
-    ).decode()
+    return orjson.dumps(data, option=SNAPSHOT_JSON_OPTIONS).decode()
 
 
 def digest(text: str) -> str:

@@ -45,6 +45,7 @@ from lms.models import (
     PendingRun,
     Statement,
 )
+from lms.models.analytics import encode_snapshot_groups
 from lms.xapi import vocabulary as v
 
 from . import figures, national, pipeline, rules
@@ -1112,7 +1113,8 @@ def rebuild_snapshot(collectivity_id: int, *, now=None) -> CollectivitySnapshot:
         state = AggregationState.objects.filter(name=LEVELS_PIPELINE).first()
         watermark = state.watermark if state else 0
         data = figures.compute(collectivity_inputs(collectivity_id, upper=watermark, now=now))
-        data_hash = national.digest(national.dumps(data))
+        # The hash of the data as stored (the field encodes it again when it writes it).
+        data_hash = national.digest(national.dumps(encode_snapshot_groups(data)))
         values = {"computed_at": timezone.now(), "watermark": watermark}
         existing = CollectivitySnapshot.objects.select_for_update().filter(
             collectivity_id=collectivity_id, kind=CollectivitySnapshot.Kind.FIGURES
@@ -1600,7 +1602,7 @@ def _write_snapshots(results: dict[int, dict], watermark: int) -> dict:
             "collectivity_id", "data_hash"
         )
     )
-    texts = {collectivity_id: national.dumps(data) for collectivity_id, data in results.items()}
+    texts = {pk: national.dumps(encode_snapshot_groups(data)) for pk, data in results.items()}
     hashes = {collectivity_id: national.digest(text) for collectivity_id, text in texts.items()}
     unchanged = [pk for pk, data_hash in hashes.items() if stored.get(pk) == data_hash]
     changed = [pk for pk in results if stored.get(pk) != hashes[pk]]

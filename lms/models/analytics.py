@@ -1,5 +1,6 @@
 """Rows written by the Celery aggregation: evidence, level history, levels, snapshots, pending runs."""
 
+import orjson
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -115,6 +116,63 @@ class LearnerCompetenceLevel(models.Model):
         return f"{self.actor_name}: {self.competence_id}@{self.level}"
 
 
+#: How snapshots serialise their data: numpy arrays as lists, keys sorted (the same data, the same text).
+SNAPSHOT_JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+#: The key under which a stored group keeps its figures as JSON text (see :func:`encode_snapshot_groups`).
+ENCODED_FIGURES = "figures"
+
+
+def _encoded(group) -> bool:
+    return isinstance(group, dict) and isinstance(group.get(ENCODED_FIGURES), str) and len(group) <= 2
+
+
+def encode_snapshot_groups(data: dict) -> dict:
+    """The snapshot ``data`` as stored: each group becomes ``{"size": n, "figures": "<its JSON text>"}``.
+
+    A group holds thousands of numbers (a level per competence, month and level…); ``jsonb`` parses each
+    into a ``numeric`` when it is written, which took most of the time of writing 200 snapshots and made them
+    twice as large. As text they are one string each; the database still reads a group and its ``size`` by
+    key, and the group is parsed only when a page reads it. Groups already encoded are kept; other keys are
+    unchanged.
+    """
+    groups = data.get("groups") if isinstance(data, dict) else None
+    if not isinstance(groups, dict):
+        return data
+    stored = {}
+    for key, group in groups.items():
+        if _encoded(group) or not isinstance(group, dict):
+            stored[key] = group
+            continue
+        stored[key] = {ENCODED_FIGURES: orjson.dumps(group, option=SNAPSHOT_JSON_OPTIONS).decode()}
+        if "size" in group:
+            stored[key]["size"] = group["size"]
+    return {**data, "groups": stored}
+
+
+def decode_snapshot_value(value):
+    """Undo :func:`encode_snapshot_groups` on what the database returns: a whole ``data``, one group, or any
+    other part of it (returned as it is). Snapshots written before the encoding read the same."""
+    if _encoded(value):
+        return orjson.loads(value[ENCODED_FIGURES])
+    if isinstance(value, dict) and isinstance(value.get("groups"), dict):
+        return {**value, "groups": {key: decode_snapshot_value(g) for key, g in value["groups"].items()}}
+    return value
+
+
+class SnapshotDataField(models.JSONField):
+    """A snapshot's ``data``: groups stored as JSON text (:func:`encode_snapshot_groups`), read back whole.
+
+    Reads through the ORM — the whole field, or a group or a size extracted by the database with a
+    ``KeyTransform`` — give the groups as dictionaries; writes through the ORM encode them.
+    """
+
+    def get_prep_value(self, value):
+        return super().get_prep_value(encode_snapshot_groups(value))
+
+    def from_db_value(self, value, expression, connection):
+        return decode_snapshot_value(super().from_db_value(value, expression, connection))
+
+
 class CollectivitySnapshot(models.Model):
     """A precomputed dashboard figure for a collectivity; dashboards read nothing else."""
 
@@ -126,9 +184,9 @@ class CollectivitySnapshot(models.Model):
     kind = models.CharField(max_length=40, choices=Kind.choices)
     computed_at = models.DateTimeField()
     watermark = models.BigIntegerField()
-    data = models.JSONField()
-    #: SHA-256 of the canonical JSON of ``data`` (sorted keys): a rebuild that computes the same data
-    #: only moves ``computed_at`` and ``watermark`` instead of rewriting it. Empty: unknown.
+    data = SnapshotDataField()
+    #: SHA-256 of the canonical JSON of ``data`` as stored (sorted keys): a rebuild that computes the same
+    #: data only moves ``computed_at`` and ``watermark`` instead of rewriting it. Empty: unknown.
     data_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
