@@ -2,6 +2,7 @@
 
 import orjson
 from django.db import models
+from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext_lazy as _
 
 
@@ -150,8 +151,9 @@ def encode_snapshot_groups(data: dict) -> dict:
 
 
 def decode_snapshot_value(value):
-    """Undo :func:`encode_snapshot_groups` on what the database returns: a whole ``data``, one group, or any
-    other part of it (returned as it is). Snapshots written before the encoding read the same."""
+    """Undo :func:`encode_snapshot_groups` on what the database returns: a whole ``data`` or one group; any
+    other part of the data — a list, a size — is returned as it is. Snapshots written before the encoding read
+    the same."""
     if _encoded(value):
         return orjson.loads(value[ENCODED_FIGURES])
     if isinstance(value, dict) and isinstance(value.get("groups"), dict):
@@ -162,15 +164,21 @@ def decode_snapshot_value(value):
 class SnapshotDataField(models.JSONField):
     """A snapshot's ``data``: groups stored as JSON text (:func:`encode_snapshot_groups`), read back whole.
 
-    Reads through the ORM — the whole field, or a group or a size extracted by the database with a
-    ``KeyTransform`` — give the groups as dictionaries; writes through the ORM encode them.
+    Reads through the ORM — the whole field, or the groups, a group or a size extracted by the database with
+    a ``KeyTransform`` — give the groups as dictionaries; writes through the ORM encode them. A key inside a
+    group (``data__groups__<key>__levels``) is inside its text: read the group. Lookups that compare part of
+    the data with a value (``data__contains``) would compare it with its encoded form: none is used.
     """
 
     def get_prep_value(self, value):
         return super().get_prep_value(encode_snapshot_groups(value))
 
     def from_db_value(self, value, expression, connection):
-        return decode_snapshot_value(super().from_db_value(value, expression, connection))
+        value = super().from_db_value(value, expression, connection)
+        groups = isinstance(expression, KeyTransform) and expression.key_name == "groups"
+        if groups and isinstance(value, dict):
+            return {key: decode_snapshot_value(group) for key, group in value.items()}
+        return decode_snapshot_value(value)
 
 
 class CollectivitySnapshot(models.Model):

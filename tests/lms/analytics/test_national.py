@@ -176,11 +176,13 @@ def test_snapshot_groups_are_stored_as_text_and_read_back_as_figures(varied):
         snapshot.data,
         page_groups(snapshot.pk, ["all|all|all"]),
         group_sizes(varied, ["all|all|all", "agent|all|all"]),
+        CollectivitySnapshot.objects.filter(pk=snapshot.pk).values_list("data__groups", flat=True).get(),
     ) == (
         ("str", everyone["size"]),
         expected,
         ({"all|all|all": everyone}, {"all|all|all": everyone["size"]}),
         {"all|all|all": everyone["size"], "agent|all|all": expected["groups"]["agent|all|all"]["size"]},
+        expected["groups"],
     )
 
 
