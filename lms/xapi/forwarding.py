@@ -44,6 +44,9 @@ from .attachments import multipart_response_body
 MAX_BATCHES_PER_RUN = 20
 #: How long a web process trusts its list of active targets (:func:`cached_active_target_ids`).
 ACTIVE_TARGETS_CACHE_SECONDS = 2.0
+#: The first key of the PostgreSQL advisory locks that keep two runs from sending one target's batch at once
+#: (the second key is the target's id).
+FORWARDING_LOCK = 0x7472_6670  # "trfp"
 
 #: Refusals that say nothing against the batch: too many requests, a timeout, and a misconfigured target
 #: (credentials, endpoint), which an administrator fixes. The batch waits, and nothing after it is skipped.
@@ -169,8 +172,7 @@ def forward_pending(target_id: int) -> int:
     backend, sent = get_backend(), 0
     for _ in range(MAX_BATCHES_PER_RUN):
         with transaction.atomic():
-            # The row lock keeps two task runs from sending the same batch concurrently.
-            target = ForwardingTarget.objects.select_for_update().filter(pk=target_id, active=True).first()
+            target = _locked_target(target_id)
             if target is None:
                 return sent
             bound = _safe_bound(target.last_seq)
@@ -197,6 +199,22 @@ def forward_pending(target_id: int) -> int:
         if raise_after is not None:
             raise raise_after
     return sent
+
+
+def _locked_target(target_id: int) -> ForwardingTarget | None:
+    """The active target, locked until the transaction ends: two runs never send the same batch at once.
+
+    On PostgreSQL an advisory lock, not a row lock: locking a row gives the transaction an id, and a
+    transaction with an id held open during the HTTP send (up to ``LMS_FORWARDING_TIMEOUT`` for a slow
+    target) counts as a writer that may still commit below the newest rows: ``X-Experience-API-Consistent-
+    Through`` would stay before its start, and the aggregation and the other targets would wait for any
+    recent hole in the sequence.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [FORWARDING_LOCK, target_id])
+        return ForwardingTarget.objects.filter(pk=target_id, active=True).first()
+    return ForwardingTarget.objects.select_for_update().filter(pk=target_id, active=True).first()
 
 
 def retry_failure(failure_id: int) -> bool:

@@ -243,3 +243,68 @@ def test_statements_with_attachments_are_forwarded_with_their_parts(live_server)
     )
     assert forwarding.forward_pending(target.pk) == 1
     assert ForwardingFailure.objects.count() == 0
+
+
+@pytest.fixture
+def held_send(monkeypatch):
+    """The first batch sent waits until ``release`` is set; ``started`` is set when it begins to wait."""
+    started, release, http = threading.Event(), threading.Event(), forwarding.HttpForwardingBackend()
+    sends = []
+
+    class Held(forwarding.ForwardingBackend):
+        def send(self, target, statements):
+            sends.append(len(statements))
+            if len(sends) == 1:
+                started.set()
+                release.wait(10)
+            http.send(target, statements)
+
+    monkeypatch.setattr(forwarding, "get_backend", Held)
+    yield started, release
+    release.set()
+
+
+def _forward_in_thread(target_id):
+    def run():
+        try:
+            forwarding.forward_pending(target_id)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_target_is_not_a_writer_that_others_wait_for(target, target_lrs, held_send):
+    """While a batch is sent, the run holds no transaction id: Consistent-Through, the aggregation and the
+    other targets, which wait for the writers in flight (``oldest_writer_start``), do not wait for it."""
+    from lms.analytics.services import oldest_writer_start
+
+    _concurrent_writers_on_postgresql()
+    started, release = held_send
+    ids = _store(2)
+    thread = _forward_in_thread(target.pk)
+    assert started.wait(10)
+    writer_while_sending = oldest_writer_start()
+    release.set()
+    thread.join(10)
+    assert (writer_while_sending, target_lrs.ids) == (None, ids)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_send_a_batch_once(target, target_lrs, held_send):
+    """The second run waits for the first one's lock, then finds its batch sent."""
+    _concurrent_writers_on_postgresql()
+    started, release = held_send
+    ids = _store(2)
+    first = _forward_in_thread(target.pk)
+    assert started.wait(10)
+    second = _forward_in_thread(target.pk)
+    second.join(0.5)
+    waiting = second.is_alive()
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert (waiting, target_lrs.ids) == (True, ids)
