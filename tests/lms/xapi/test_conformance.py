@@ -67,3 +67,31 @@ def test_attachments_that_are_not_an_array_of_objects_get_400(api, attachments):
         400,
         "statement.attachments" if not isinstance(attachments, list) else "statement.attachments[0]",
     )
+
+
+def test_a_statement_voided_as_in_the_suites_xapi_00018_is_read_by_voided_statement_id_only(api):
+    """The exchange of the upstream suite's XAPI-00018 (``Data2.3-StatementLifecycle.js``) and its templates.
+
+    ``statements/default.json`` is stored, then voided by ``object_statementref.json`` with the ``voided``
+    verb.
+    """
+    actor = {"objectType": "Agent", "name": "xAPI mbox", "mbox": "mailto:xapi@adlnet.gov"}
+    voided_id = str(uuid.uuid4())
+    default = {
+        "id": voided_id,
+        "actor": actor,
+        "verb": {
+            "id": "http://adlnet.gov/expapi/verbs/attended",
+            "display": {"en-GB": "attended", "en-US": "attended"},
+        },
+        "object": {"objectType": "Activity", "id": "http://www.example.com/meetings/occurances/34534"},
+    }
+    voiding = {
+        "actor": actor,
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"en-US": "voided"}},
+        "object": {"objectType": "StatementRef", "id": voided_id},
+    }
+    assert [api.post("statements", body).status_code for body in (default, voiding)] == [200, 200]
+    by_voided_id = api.get("statements", {"voidedStatementId": voided_id})
+    by_id = api.get("statements", {"statementId": voided_id})
+    assert (by_voided_id.status_code, by_voided_id.json()["id"], by_id.status_code) == (200, voided_id, 404)
