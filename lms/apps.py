@@ -9,5 +9,6 @@ class LmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)
         from .analytics import receivers  # noqa: F401  (connects the signal receivers)
         from .xapi import auth, tasks  # noqa: F401  (connects the signal receivers)

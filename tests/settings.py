@@ -86,6 +86,9 @@ AUTH_PASSWORD_VALIDATORS = [
 WAGTAIL_SITE_NAME = "Tremplin (tests)"
 WAGTAILADMIN_BASE_URL = "http://testserver"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# As the reference site (lms.W001, lms.W002): the admin asks no other host.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # Eager in the test process; a real worker started by the integration tests gets a broker URL and a queue.
 CELERY_BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "")

@@ -138,6 +138,11 @@ WAGTAIL_SITE_NAME = "Tremplin"
 WAGTAILADMIN_BASE_URL = os.environ.get("LMS_SITE_URL", "http://127.0.0.1:8000")
 WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Sovereign by default: the admin asks no other host. No avatars from gravatar.com (they would send a hash of
+# each user's e-mail address to a third party; Wagtail shows its own default avatar), and no check of
+# releases.wagtail.org from the administrators' browsers (upgrades follow the project's pinned dependencies).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # Celery: with no broker configured, tasks run eagerly in the web process (the embedded default).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

@@ -160,3 +160,28 @@ def test_pages_fit_a_360_pixel_wide_phone_screen(site, learner, new_page, path_n
     page.goto(site + urls[path_name])
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
+
+
+def test_the_admin_asks_no_other_host(site, learner, page):
+    """No avatar from gravatar.com, no update check against releases.wagtail.org: the admin's pages (home,
+    account, users, an HR dashboard) load from the site alone, for a superuser as for an HR manager."""
+    from django.contrib.auth import get_user_model
+
+    from lms.models import Collectivity, Membership
+    from tests.conftest import PASSWORD, make_user
+
+    get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD)
+    make_user("claire", Collectivity.objects.get(slug="valmont"), Membership.Role.HR_MANAGER)
+    hosts = set()
+    page.on("request", lambda request: hosts.add(urlparse(request.url).netloc))
+    for username, paths in {
+        "root": ["/admin/", "/admin/account/", "/admin/users/"],
+        "claire": ["/admin/", "/admin/tremplin/dashboards/overview/"],
+    }.items():
+        page.context.clear_cookies()
+        log_in(page, site, username)
+        for path in paths:
+            response = page.goto(site + path)
+            page.wait_for_load_state("networkidle")
+            assert response.status == 200, path
+    assert hosts == {urlparse(site).netloc}

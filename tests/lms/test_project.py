@@ -38,3 +38,23 @@ def test_database_url_and_broker_come_from_the_environment():
         CELERY_BROKER_URL="redis://redis:6379/0",
     )
     assert result.stdout.split() == ["django.db.backends.postgresql", "False"]
+
+
+def test_the_reference_site_passes_the_check_that_the_admin_asks_no_other_host():
+    environment = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert (result.returncode, "lms.W00" in result.stderr + result.stdout) == (0, False), result.stderr
+
+
+def test_a_host_site_with_wagtails_defaults_is_warned_of_gravatar_and_the_update_check(settings):
+    from django.core.checks import run_checks
+
+    del settings.WAGTAIL_GRAVATAR_PROVIDER_URL
+    del settings.WAGTAIL_ENABLE_UPDATE_CHECK
+    assert sorted(m.id for m in run_checks() if m.id.startswith("lms.")) == ["lms.W001", "lms.W002"]
