@@ -47,14 +47,17 @@ class DemoCollectivity:
 
 
 COLLECTIVITIES = [
+    # A commune of 8,200 inhabitants with a realistic staff (about one agent per hundred inhabitants) and its
+    # municipal council's officials in training: enough learners for its HR to see most months' figures
+    # (a month's figures show from LMS_MIN_GROUP_SIZE active learners), 24 agents in each service.
     DemoCollectivity(
         "valmont-sur-loire",
         "Commune de Valmont-sur-Loire",
         "commune",
         8200,
         "valmont",
-        18,
-        6,
+        72,
+        10,
         ("Accueil", "État civil", "Services techniques"),
     ),
     DemoCollectivity(

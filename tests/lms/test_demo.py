@@ -95,7 +95,7 @@ def test_demo_agents_work_in_services_large_enough_to_show(demo_output):
         service.name: service.memberships.filter(role=Membership.Role.AGENT).count()
         for service in valmont.services.all()
     }
-    assert sizes == {"Accueil": 6, "État civil": 6, "Services techniques": 6}
+    assert sizes == {"Accueil": 24, "État civil": 24, "Services techniques": 24}
 
 
 def test_every_demo_collectivity_has_services(demo_output):
@@ -164,3 +164,12 @@ def test_demo_epci_sees_its_members_added_up_and_the_benchmark(demo_output, clie
 def test_demo_prints_the_accounts_and_their_password(demo_output):
     first, _, _ = demo_output
     assert "tremplin-demo-2026" in first and "rh.valmont" in first and "agent.valmont" in first
+
+
+def test_the_demo_communes_hr_sees_the_activity_of_each_of_the_last_eight_months(demo_output, client):
+    """Enough learners in Valmont-sur-Loire for its months to show: none of the last eight is hidden."""
+    client.force_login(get_user_model().objects.get(username="rh.valmont"))
+    url = "/admin/tremplin/dashboards/overview/?collectivity=valmont-sur-loire&period=12"
+    tables = client.get(url).context["tables"]
+    active = [row[1] for row in tables[0].rows][-8:]
+    assert len(active) == 8 and all(isinstance(count, int) and count >= 5 for count in active), active
