@@ -12,10 +12,11 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import secrets
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.db import transaction
@@ -23,10 +24,13 @@ from django.db import transaction
 from lms.models import LrsAttachment
 
 from .errors import ValidationError
+from .validation import check_attachments
 
 SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
 _HASHES = {56: hashlib.sha224, 64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}
 _SIGNED_PROPERTIES = ("actor", "verb", "object", "result", "context", "timestamp")
+#: A part's Content-Type: a media type, then parameters.
+_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9.+\-!#$&^_]+/[A-Za-z0-9.+\-!#$&^_]+(?:\s*;.*)?$")
 _JWS_HASHES = {"RS256": hashes.SHA256, "RS384": hashes.SHA384, "RS512": hashes.SHA512}
 
 
@@ -45,9 +49,10 @@ def check_signature(statement: dict, jws: bytes, path: str) -> None:
         header = json.loads(_b64url(header_b64))
         payload = json.loads(_b64url(payload_b64))
         signature = _b64url(signature_b64)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, RecursionError) as error:
+        # (UnicodeDecodeError is a ValueError; the standard library's parser recurses on nested arrays.)
         raise ValidationError(path, "a signature must be a JWS in compact serialization") from error
-    if not isinstance(header, dict) or header.get("alg") not in _JWS_HASHES:
+    if not isinstance(header, dict) or type(header.get("alg")) is not str or header["alg"] not in _JWS_HASHES:
         raise ValidationError(path, "a JWS signature must use RS256, RS384 or RS512")
     if not isinstance(payload, dict):
         raise ValidationError(path, "the JWS payload must be the signed statement")
@@ -74,7 +79,13 @@ def _verify_with_certificate(header: dict, signing_input: bytes, signature: byte
         certificate = x509.load_der_x509_certificate(base64.b64decode(chain[0], validate=True))
     except (ValueError, binascii.Error) as error:
         raise ValidationError(path, "the first certificate of the JWS header's x5c cannot be read") from error
-    key = certificate.public_key()
+    try:
+        key = certificate.public_key()
+    except (ValueError, UnsupportedAlgorithm) as error:
+        # (The certificate's fields are read when used: an unknown key algorithm, a malformed key.)
+        raise ValidationError(
+            path, "the public key of the JWS header's x5c certificate cannot be read"
+        ) from error
     if not isinstance(key, rsa.RSAPublicKey):
         raise ValidationError(path, "the x5c certificate must hold an RSA key for RS256, RS384 or RS512")
     try:
@@ -102,10 +113,22 @@ def match_parts(statements: list[dict], parts: list[tuple[dict, bytes]]) -> dict
         algorithm = _HASHES.get(len(sha2))
         if algorithm is None or algorithm(content).hexdigest() != sha2:
             raise ValidationError(where, "X-Experience-API-Hash is not the SHA-2 of the part")
-        contents[sha2] = (headers.get("content-type", "application/octet-stream"), content)
+        content_type = headers.get("content-type", "application/octet-stream")
+        if not _is_media_type(content_type):
+            # Kept with the content: a header the email parser read from other bytes than ASCII text
+            # (surrogates), a NUL or a value longer than its column would fail the insert.
+            raise ValidationError(
+                f"{where}.Content-Type", "must be an Internet media type in ASCII, at most 255 characters"
+            )
+        contents[sha2] = (content_type, content)
     declared = set()
     for index, statement in enumerate(statements):
-        for position, attachment in enumerate(statement.get("attachments") or ()):
+        if "attachments" not in statement:
+            continue
+        # Checked here already (the statement as a whole is checked when stored): the parts are matched
+        # against the attachments' hashes, usage types and content types.
+        check_attachments(statement["attachments"], f"statements[{index}].attachments")
+        for position, attachment in enumerate(statement["attachments"]):
             path = f"statements[{index}].attachments[{position}]"
             sha2 = attachment["sha2"].lower()
             declared.add(sha2)
@@ -125,6 +148,12 @@ def match_parts(statements: list[dict], parts: list[tuple[dict, bytes]]) -> dict
     if extra:
         raise ValidationError("attachment parts", f"the part {sorted(extra)[0]} matches no attachment")
     return contents
+
+
+def _is_media_type(value: str) -> bool:
+    return (
+        len(value) <= 255 and value.isascii() and value.isprintable() and _MEDIA_TYPE.match(value) is not None
+    )
 
 
 def check_no_missing_parts(statements: list[dict]) -> None:

@@ -5,7 +5,6 @@ Checking a hashed secret costs tens of milliseconds by design, so a web process 
 """
 
 import base64
-import binascii
 import hashlib
 import threading
 import time
@@ -29,10 +28,14 @@ def parse_basic(header: str) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:
+        # binascii.Error, UnicodeDecodeError, and the ValueError of a header that is not ASCII text.
         return None
     key, sep, secret = decoded.partition(":")
-    return (key, secret) if sep else None
+    if not sep or "\x00" in decoded:
+        # A NUL character cannot be in a key, and PostgreSQL refuses to compare one.
+        return None
+    return key, secret
 
 
 def authenticate(header: str) -> LrsClient | None:

@@ -112,18 +112,22 @@ def write_document(
         try:
             incoming = json.loads(content)
             current = json.loads(bytes(document.content))
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise DocumentError(400, "only JSON objects can be merged (POST)") from error
         if not (_is_json(content_type) and _is_json(document.content_type)):
             raise DocumentError(400, "only JSON objects can be merged (POST)")
         if not isinstance(incoming, dict) or not isinstance(current, dict):
             raise DocumentError(400, "only JSON objects can be merged (POST)")
-        content = json.dumps({**current, **incoming}).encode()
+        try:
+            content = json.dumps({**current, **incoming}).encode()
+        except RecursionError as error:
+            raise DocumentError(400, "the merged JSON document nests too deeply") from error
     elif merge and _is_json(content_type):
         try:
             if not isinstance(json.loads(content), dict):
                 raise DocumentError(400, "a JSON document sent with POST must be an object")
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
+            # (The standard library's parser recurses on nested arrays and objects.)
             raise DocumentError(400, "the body is not valid JSON") from error
     if document is None:
         document = LrsDocument(

@@ -31,6 +31,9 @@ _ACCEPTED_VERSION = re.compile(r"^(?:1\.0(?:\.\d+)?|2\.0\.0)$")
 #: The escapes :func:`parse_json` must look at: a NUL character, anything from U+0030 to U+003F (the colon,
 #: U+003A, among them) — found in one pass over the body.
 _SPECIAL_ESCAPES = re.compile(rb"\\u00(?:00|3)")
+#: The deepest nesting of objects and arrays in a statement (the statement itself being level 1): what orjson
+#: writes (254 levels) less the two levels of the statements resource's answer.
+MAX_DEPTH = 252
 #: Headers the alternate request syntax may carry as form fields.
 ALTERNATE_HEADERS = {
     "authorization",
@@ -90,7 +93,8 @@ def parse_json(body: bytes):
     compact re-serialisation (two ``bytes.count``, in C): a dropped duplicate takes its colon with it. A colon
     written as a ``\\u003a`` escape would count in the copy only, so a body holding such an escape, or whose
     counts differ, is parsed again with the slow, key-by-key check of the standard library. Both escapes are
-    looked for in one pass (most bodies have neither).
+    looked for in one pass (most bodies have neither). The same re-serialisation refuses a body nested deeper
+    than :data:`MAX_DEPTH`, which orjson reads but could not write back when the statement is served.
 
     Raises:
         XapiError: 400 with the reason.
@@ -103,11 +107,21 @@ def parse_json(body: bytes):
     if escaped and b"\\u0000" in body:
         # PostgreSQL cannot keep a NUL character in JSON text.
         raise XapiError(400, "the JSON body contains a NUL character (\\u0000), which this LRS cannot store")
-    if isinstance(data, (dict, list)) and (escaped or body.count(b":") != orjson.dumps(data).count(b":")):
+    if isinstance(data, (dict, list)):
         try:
-            json.loads(body, object_pairs_hook=_no_duplicates)
-        except ValueError as error:
-            raise XapiError(400, f"the body is not valid JSON: {error}") from error
+            # Wrapped as the statements resource serves a statement (``{"statements": [statement]}``): orjson
+            # reads 1,024 levels but writes 254, and a statement stored deeper could never be read back.
+            copy = orjson.dumps([[data]] if type(data) is dict else [data])
+        except orjson.JSONEncodeError as error:
+            raise XapiError(
+                400,
+                f"the JSON body nests deeper than this LRS keeps (at most {MAX_DEPTH} levels in a statement)",
+            ) from error
+        if escaped or body.count(b":") != copy.count(b":"):
+            try:
+                json.loads(body, object_pairs_hook=_no_duplicates)
+            except ValueError as error:
+                raise XapiError(400, f"the body is not valid JSON: {error}") from error
     return data
 
 
@@ -244,15 +258,26 @@ def multipart_parts(body: bytes, content_type: str) -> list[tuple[dict, bytes]]:
     Raises:
         XapiError: 400 when the body is not a well-formed multipart message.
     """
-    message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-    )
-    if not message.is_multipart() or not message.get_payload():
-        raise XapiError(400, "the multipart/mixed body has no parts (is the boundary right?)")
-    parts = []
-    for part in message.iter_parts():
-        headers = {key.lower(): str(value) for key, value in part.items()}
-        parts.append((headers, part.get_payload(decode=True) or b""))
+    try:
+        # (Only the alternate request syntax can carry a header that is not ISO-8859-1 text.)
+        header = content_type.encode("latin-1")
+    except UnicodeEncodeError as error:
+        raise XapiError(400, "the Content-Type header must be ISO-8859-1 (latin-1) text") from error
+    try:
+        message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + header + b"\r\n\r\n" + body)
+        if not message.is_multipart() or not message.get_payload():
+            raise XapiError(400, "the multipart/mixed body has no parts (is the boundary right?)")
+        parts = []
+        for part in message.iter_parts():
+            headers = {key.lower(): str(value) for key, value in part.items()}
+            parts.append((headers, part.get_payload(decode=True) or b""))
+    except XapiError:
+        raise
+    except Exception as error:
+        # The email package parses a structured header (Content-Type and its parameters) when it is read,
+        # and some malformed ones make it raise rather than note a defect: an IndexError for
+        # ``text/plain; a*0*=x; a*1=y`` cut short, among others. Whatever it raises, the body is unreadable.
+        raise XapiError(400, "a header of the multipart/mixed body is malformed") from error
     return parts
 
 
@@ -282,8 +307,10 @@ class XapiView(View):
                     )
             if requested == "2.0.0":
                 version = xrequest.version = "2.0.0"
-            handler = getattr(self, xrequest.method.lower(), None)
-            if handler is None or xrequest.method == "OPTIONS":
+            method = xrequest.method.lower()
+            # Only the HTTP methods: another name would reach any attribute of the view ("SETUP", "_WRITE").
+            handler = getattr(self, method, None) if method in self.http_method_names else None
+            if handler is None or method == "options":
                 raise XapiError(405, f"method {xrequest.method} not allowed here")
             if not self.open:
                 xrequest.client = authenticate(xrequest.headers.get("authorization", ""))

@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
+import orjson
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -48,9 +49,13 @@ def agent_param(value: str, name: str = "agent") -> str:
         ValidationError: when the value is not a valid Agent or identified Group.
     """
     try:
-        agent = json.loads(value)
-    except ValueError as error:
+        # orjson: it refuses lone surrogates (which PostgreSQL cannot encode) and stops at 1,024 levels
+        # where the standard library's parser would exhaust the stack.
+        agent = orjson.loads(value)
+    except orjson.JSONDecodeError as error:
         raise ValidationError(name, "must be an Agent or Group as JSON") from error
+    if "\\u0000" in value:
+        raise ValidationError(name, "must not contain a NUL character (\\u0000)")
     check_actor(agent, name)
     key = ifi_key(agent)
     if not key:

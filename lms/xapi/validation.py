@@ -12,7 +12,7 @@ repeats its verbs, activity types, context activities, home pages and languages.
 """
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from . import vocabulary as v
 from .errors import ValidationError
@@ -33,15 +33,17 @@ _RFC4122 = re.compile(
 _LANGUAGE = re.compile(
     r"^(?:(?:[A-Za-z]{2,3}|[A-Za-z]{5,8})(?:-[A-Za-z0-9]{1,8})*|[xXiI](?:-[A-Za-z0-9]{1,8})+)$"
 )
-_VERSION = re.compile(r"^1\.0(?:\.\d+)?$")
+# ASCII digits only (``re.ASCII``): ``\d`` would also match other scripts' digits, which ISO 8601 refuses.
+_VERSION = re.compile(r"^1\.0(?:\.\d+)?$", re.ASCII)
 _MEDIA_TYPE = re.compile(r"^[\w.+\-!#$&^]+/[\w.+\-!#$&^]+(?:\s*;.*)?$")
 _TIMESTAMP = re.compile(
-    r"^(\d{4})-?(\d{2})-?(\d{2})T(\d{2}):?(\d{2}):?(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}(?::?\d{2})?)$"
+    r"^(\d{4})-?(\d{2})-?(\d{2})T(\d{2}):?(\d{2}):?(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}(?::?\d{2})?)$", re.ASCII
 )
-_EXTENDED = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$")
+_EXTENDED = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$", re.ASCII)
 _DURATION = re.compile(
     r"^P(?:(?:\d+(?:[.,]\d+)?Y)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?D)?"
-    r"(?:T(?:\d+(?:[.,]\d+)?H)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?S)?)?|\d+(?:[.,]\d+)?W)$"
+    r"(?:T(?:\d+(?:[.,]\d+)?H)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?S)?)?|\d+(?:[.,]\d+)?W)$",
+    re.ASCII,
 )
 
 STATEMENT_KEYS = frozenset(
@@ -220,9 +222,13 @@ def check_timestamp(value, path) -> datetime:
     if _EXTENDED.match(value) and value[-6:] != "-00:00":
         # Fast path: the extended format with at most 6 decimals, which fromisoformat reads as it is.
         try:
-            return datetime.fromisoformat(value)
+            parsed = datetime.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if value[0] in "09":  # (only the years 0001 and 9999 can leave the range in UTC)
+                _check_utc_range(parsed, path)
+            return parsed
     match = _TIMESTAMP.match(value)
     if match is None:
         _fail(path, "must be an ISO 8601 timestamp with a time zone offset")
@@ -236,9 +242,20 @@ def check_timestamp(value, path) -> datetime:
         digits = offset[1:].replace(":", "").ljust(4, "0")
         tz = f"{offset[0]}{digits[:2]}:{digits[2:]}"
     try:
-        return datetime.fromisoformat(f"{year}-{month}-{day}T{hour}:{minute}:{second}.{micro:06d}{tz}")
+        parsed = datetime.fromisoformat(f"{year}-{month}-{day}T{hour}:{minute}:{second}.{micro:06d}{tz}")
     except ValueError:
         _fail(path, "is not a valid date and time")
+    _check_utc_range(parsed, path)
+    return parsed
+
+
+def _check_utc_range(value: datetime, path) -> None:
+    """PostgreSQL keeps the instant in UTC, and Python reads back the years 1 to 9999 only: the timestamp
+    ``0001-01-01T00:00:00+01:00`` would be stored, then make every read of its row fail."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        _fail(path, "must fall between the years 1 and 9999 once converted to UTC")
 
 
 def check_agent(value, path, *, object_type_required=False):
@@ -363,7 +380,7 @@ def _check_definition(value, path):
     if value.keys().isdisjoint(INTERACTION_KEYS):
         return
     interaction = value.get("interactionType")
-    if "interactionType" in value and interaction not in INTERACTION_TYPES:
+    if "interactionType" in value and (type(interaction) is not str or interaction not in INTERACTION_TYPES):
         _fail(f"{path}.interactionType", "must be one of " + ", ".join(INTERACTION_TYPES))
     if "correctResponsesPattern" in value:
         if interaction is None:
@@ -499,7 +516,8 @@ def _check_context(value, path, object_type):
                 check_activity(item, f"{where}.{key}[{index}]")
 
 
-def _check_attachments(value, path):
+def check_attachments(value, path):
+    """Check a statement's ``attachments`` array (each attachment's properties, types and formats)."""
     if type(value) is not list:
         _fail(path, "must be an array of attachments")
     for index, attachment in enumerate(value):
@@ -538,7 +556,7 @@ def _check_body(value, path, *, in_substatement) -> datetime | None:
     if "timestamp" in value:
         timestamp = check_timestamp(value["timestamp"], f"{path}.timestamp")
     if "attachments" in value:
-        _check_attachments(value["attachments"], f"{path}.attachments")
+        check_attachments(value["attachments"], f"{path}.attachments")
     return timestamp
 
 

@@ -22,7 +22,7 @@ from .errors import ValidationError
 from .formats import FORMATS, accept_languages, format_statement
 from .http import VERSION, XapiError, XapiView, json_response, multipart_parts, parse_json
 from .storage import get_store
-from .validation import check_timestamp, check_uuid
+from .validation import check_actor, check_timestamp, check_uuid
 
 _SINGLE_PARAMS = {"statementId", "voidedStatementId", "format", "attachments"}
 
@@ -38,6 +38,9 @@ def _check_grant_actor(request, statements) -> None:
         return
     for index, statement in enumerate(statements):
         actor = statement.get("actor") if isinstance(statement, dict) else None
+        if isinstance(actor, dict):
+            # Not validated yet: its identifier must be well-formed before it is compared.
+            check_actor(actor, f"statements[{index}].actor")
         if not isinstance(actor, dict) or ifi_key(actor) != ifi_key(agent):
             raise XapiError(
                 403, f"statements[{index}].actor: a launch credential sends its learner's statements only"
@@ -252,12 +255,16 @@ class DocumentView(XapiView):
     def _write(self, request, merge):
         key = self._checked(request)
         document_id = _required(request.params, self.id_param)
+        content_type = request.headers.get("content-type", "application/octet-stream")
+        if "\x00" in content_type:
+            # (A form field of the alternate request syntax; PostgreSQL cannot keep a NUL in text.)
+            raise XapiError(400, "the Content-Type header contains a NUL character")
         try:
             document = documents.write_document(
                 key,
                 document_id,
                 request.body,
-                request.headers.get("content-type", "application/octet-stream"),
+                content_type,
                 merge=merge,
                 if_match=request.headers.get("if-match"),
                 if_none_match=request.headers.get("if-none-match"),
