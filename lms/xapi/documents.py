@@ -16,6 +16,16 @@ from lms.models import LrsDocument
 from .errors import StatementError
 
 
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _json_loads(content: bytes):
+    """JSON as RFC 8259 has it: the standard library would also read ``NaN`` and ``Infinity``, which a merged
+    document would then be written back with."""
+    return json.loads(content, parse_constant=_not_json)
+
+
 class DocumentError(StatementError):
     """A document request that cannot be served; ``status`` is its HTTP status."""
 
@@ -110,8 +120,8 @@ def write_document(
     _check_preconditions(document, if_match, if_none_match, require=require_precondition and not merge)
     if merge and document is not None:
         try:
-            incoming = json.loads(content)
-            current = json.loads(bytes(document.content))
+            incoming = _json_loads(content)
+            current = _json_loads(bytes(document.content))
         except (ValueError, RecursionError) as error:
             raise DocumentError(400, "only JSON objects can be merged (POST)") from error
         if not (_is_json(content_type) and _is_json(document.content_type)):
@@ -124,7 +134,7 @@ def write_document(
             raise DocumentError(400, "the merged JSON document nests too deeply") from error
     elif merge and _is_json(content_type):
         try:
-            if not isinstance(json.loads(content), dict):
+            if not isinstance(_json_loads(content), dict):
                 raise DocumentError(400, "a JSON document sent with POST must be an object")
         except (ValueError, RecursionError) as error:
             # (The standard library's parser recurses on nested arrays and objects.)

@@ -25,6 +25,7 @@ from lms.models import LrsClient
 
 from .auth import authenticate
 from .errors import StatementConflict, StatementError, StatementForbidden
+from .validation import has_nul_escape
 
 VERSION = "1.0.3"
 _ACCEPTED_VERSION = re.compile(r"^(?:1\.0(?:\.\d+)?|2\.0\.0)$")
@@ -104,7 +105,7 @@ def parse_json(body: bytes):
     except orjson.JSONDecodeError as error:
         raise XapiError(400, f"the body is not valid JSON: {error}") from error
     escaped = _SPECIAL_ESCAPES.search(body) is not None
-    if escaped and b"\\u0000" in body:
+    if escaped and has_nul_escape(body):
         # PostgreSQL cannot keep a NUL character in JSON text.
         raise XapiError(400, "the JSON body contains a NUL character (\\u0000), which this LRS cannot store")
     if isinstance(data, (dict, list)):

@@ -15,7 +15,7 @@ from lms.models.statements import full_statement
 
 from .agents import actor_key, ifi_key
 from .errors import ValidationError
-from .validation import check_actor, check_timestamp, check_uuid
+from .validation import check_actor, check_timestamp, check_uuid, has_nul_escape
 
 FILTERS = (
     "agent",
@@ -54,7 +54,7 @@ def agent_param(value: str, name: str = "agent") -> str:
         agent = orjson.loads(value)
     except orjson.JSONDecodeError as error:
         raise ValidationError(name, "must be an Agent or Group as JSON") from error
-    if "\\u0000" in value:
+    if has_nul_escape(value.encode()):
         raise ValidationError(name, "must not contain a NUL character (\\u0000)")
     check_actor(agent, name)
     key = ifi_key(agent)

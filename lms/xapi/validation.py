@@ -46,6 +46,16 @@ _DURATION = re.compile(
     re.ASCII,
 )
 
+#: The JSON escape of a NUL character: ``\\u0000`` after an even number of backslashes (``\\\\u0000`` is an
+#: escaped backslash, then the text ``u0000``).
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def has_nul_escape(text: bytes) -> bool:
+    """Whether JSON text holds a NUL character (which PostgreSQL cannot keep in ``jsonb`` or text)."""
+    return b"\\u0000" in text and _NUL_ESCAPE.search(text) is not None
+
+
 STATEMENT_KEYS = frozenset(
     {
         "id",

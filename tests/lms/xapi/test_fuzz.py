@@ -130,6 +130,27 @@ def test_a_nul_character_in_a_statement_is_refused(lrs_client):
     assert "NUL" in _refused(_request("POST", "statements", body.encode()))
 
 
+def test_the_text_of_a_nul_escape_after_a_backslash_is_stored_and_read_back(lrs_client):
+    """``\\\\u0000`` in JSON is a backslash then the letters ``u0000``: text like any other, not a NUL."""
+    text = "C:\\u0000\\rapport"
+    body = statement(result={"response": text})
+    assert _request("POST", "statements", json.dumps(body).encode()).status_code == 200
+    read = _request("GET", "statements", params={"statementId": body["id"]})
+    assert read.json()["result"]["response"] == text
+
+
+def test_an_agent_parameter_holding_a_backslash_then_u0000_is_read_as_text(lrs_client):
+    agent = json.dumps({"account": {"homePage": "http://testserver", "name": "a\\u0000"}})
+    assert _request("GET", "statements", params={"agent": agent}).status_code == 200
+
+
+def test_merging_a_document_with_nan_is_refused_and_keeps_the_document(lrs_client):
+    params = {"activityId": ACTIVITY, "agent": json.dumps(ACCOUNT_AGENT), "stateId": "nan"}
+    assert _request("POST", "activities/state", b'{"a": 1}', params=params).status_code == 204
+    _refused(_request("POST", "activities/state", b'{"b": NaN}', params=params))
+    assert json.loads(_request("GET", "activities/state", params=params).content) == {"a": 1}
+
+
 def test_an_interaction_type_that_is_not_a_string_is_refused(lrs_client):
     target = {"id": ACTIVITY, "definition": {"interactionType": [], "correctResponsesPattern": ["a"]}}
     message = _refused(_request("POST", "statements", json.dumps(statement(object=target)).encode()))
