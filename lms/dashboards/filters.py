@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lms.conf import lms_settings
+
 from .panels import PANELS, POPULATIONS
 
 PERIODS = [("3", _("Last 3 months")), ("6", _("Last 6 months")), ("12", _("Last 12 months"))]
@@ -45,7 +47,22 @@ class DashboardFilters(forms.Form):
             services: ``(id, name)`` of the shown collectivity's services that its snapshot has figures for.
             panel: the shown panel; ``None`` offers every filter.
         """
+        default_period = str(lms_settings.DASHBOARD_MONTHS)
+        if data is not None and not data.get("period"):
+            # No period asked (the panel links carry the collectivity only): the figures cover the whole
+            # window, and the form must say so rather than show its first choice.
+            data = data.copy()
+            data["period"] = default_period
         super().__init__(data)
+        period = self.fields["period"]
+        window = lms_settings.DASHBOARD_MONTHS
+        period.choices = [(value, label) for value, label in PERIODS if int(value) < window] + [
+            next(
+                ((value, label) for value, label in PERIODS if int(value) == window),
+                (default_period, _("Last %(months)d months") % {"months": window}),
+            )
+        ]
+        period.initial = default_period
         self.fields["collectivity"].choices = [(c.slug, c.name) for c in collectivities]
         self.fields["service"].choices = [("all", _("All services")), *services]
         if not services:

@@ -227,3 +227,22 @@ def test_a_platform_administrator_without_membership_cannot_drill_down(client, a
         "/admin/tremplin/dashboards/learners/", {"competence": 1, "level": 0, "collectivity": commune.slug}
     )
     assert response.status_code in (302, 403)
+
+
+@pytest.mark.parametrize("query", [{}, {"collectivity": "valmont"}, {"period": ""}])
+def test_without_a_chosen_period_the_form_says_the_figures_cover_the_whole_window(
+    client, settings, passed, hr_manager, query
+):
+    settings.LMS_MIN_GROUP_SIZE = 1
+    response = _login(client, hr_manager).get("/admin/tremplin/dashboards/overview/", query)
+    selected = response.context["filters"]["period"].value()
+    months = [row[0] for row in response.context["tables"][0].rows]
+    assert (response.status_code, selected, len(months)) == (200, "12", 12)
+
+
+def test_a_window_longer_than_a_year_is_offered_as_a_period(client, settings, passed, hr_manager):
+    settings.LMS_MIN_GROUP_SIZE = 1
+    settings.LMS_DASHBOARD_MONTHS = 24
+    response = _login(client, hr_manager).get("/admin/tremplin/dashboards/overview/")
+    choices = [value for value, _label in response.context["filters"].fields["period"].choices]
+    assert (choices, response.context["filters"]["period"].value()) == (["3", "6", "12", "24"], "24")
