@@ -444,7 +444,9 @@ def gaps(ctx: Context) -> list[Table]:
             if index is None or row_has_hidden_cells(group, index, ctx.minimum):
                 # Both add up cells of the group's levels row: beside hidden cells they would give them back.
                 below, mean_gap = masked(), masked()
-            rows.append([label(code, title), gap["target"], below, mean_gap, ", ".join(courses)])
+            # A gap no course closes says so: an empty cell would read as a figure hidden or forgotten.
+            closing = ", ".join(courses) or _("No course of the catalogue yet")
+            rows.append([label(code, title), gap["target"], below, mean_gap, closing])
         name = ctx.names.job_profiles.get(job_profile, str(job_profile))
         title = _("Gaps to the targets of “%(profile)s”") % {"profile": name}
         if fallback:

@@ -675,3 +675,9 @@ def test_a_list_for_a_job_profile_and_a_service_together_is_not_found(hr, commun
         },
     )
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_gap_no_course_closes_says_so_on_the_page_and_in_the_export(hr, written):
+    (row,) = _export_rows(hr, "gaps", written["competence"])
+    assert row[4] == _fr("No course of the catalogue yet")
