@@ -7,11 +7,12 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
+from lms.dashboards.home import CollectivitiesPanel
 from lms.dashboards.menu import DashboardMenuItem
 from lms.dashboards.views import DashboardView, LearnersView, RulesView
 from lms.imports.views import PixImportView
 from lms.onboarding.views import ImportView
-from lms.services.scope import managed_collectivities
+from lms.services.scope import managed_collectivities, visible_collectivities
 from lms.viewsets import PERMISSION_POLICIES, OrganisationViewSetGroup
 from lms.xapi.viewsets import LrsViewSetGroup
 
@@ -91,3 +92,9 @@ def register_import_menu_item():
     return ManagerMenuItem(
         _("Import agents"), reverse("lms_onboarding_import"), icon_name="upload", name="lms-import", order=270
     )
+
+
+@hooks.register("construct_homepage_panels")
+def add_collectivities_panel(request, panels):
+    if visible_collectivities(request.user).exists():
+        panels.append(CollectivitiesPanel(request.user))

@@ -246,3 +246,44 @@ def test_a_window_longer_than_a_year_is_offered_as_a_period(client, settings, pa
     response = _login(client, hr_manager).get("/admin/tremplin/dashboards/overview/")
     choices = [value for value, _label in response.context["filters"].fields["period"].choices]
     assert (choices, response.context["filters"]["period"].value()) == (["3", "6", "12", "24"], "24")
+
+
+def test_the_admin_home_lists_the_hr_managers_collectivity_with_its_learners(
+    client, settings, passed, hr_manager, other_hr_manager
+):
+    settings.LMS_MIN_GROUP_SIZE = 1
+    page = _login(client, hr_manager).get("/admin/").content.decode()
+    link = '<a href="/admin/tremplin/dashboards/overview/?collectivity=valmont">Commune de Valmont</a>'
+    assert link in page
+    assert "Saint-Aubin" not in page
+
+
+def test_the_admin_home_hides_a_number_of_learners_below_the_minimum(client, settings, passed, hr_manager):
+    settings.LMS_MIN_GROUP_SIZE = 5
+    from lms.dashboards.home import CollectivitiesPanel
+
+    (row,) = CollectivitiesPanel(hr_manager).get_context_data({})["collectivities"]
+    assert (row["name"], row["learners"]) == ("Commune de Valmont", None)
+
+
+def test_the_admin_home_panel_reads_every_collectivity_in_one_query(
+    settings, passed, admin_user, django_assert_num_queries
+):
+    settings.LMS_MIN_GROUP_SIZE = 1
+    from lms.dashboards.home import CollectivitiesPanel
+
+    for index in range(12):
+        Collectivity.objects.create(name=f"Commune {index:02d}", slug=f"commune-{index}", kind="commune")
+    with django_assert_num_queries(1):
+        context = CollectivitiesPanel(admin_user).get_context_data({})
+    assert (len(context["collectivities"]), context["more"]) == (10, True)
+
+
+def test_an_agent_sees_no_collectivities_panel(client, agent):
+    from lms.dashboards.home import CollectivitiesPanel
+    from lms.wagtail_hooks import add_collectivities_panel
+
+    panels = []
+    request = type("Request", (), {"user": agent})()
+    add_collectivities_panel(request, panels)
+    assert not any(isinstance(panel, CollectivitiesPanel) for panel in panels)
