@@ -185,3 +185,31 @@ def test_the_admin_asks_no_other_host(site, learner, page):
             page.wait_for_load_state("networkidle")
             assert response.status == 200, path
     assert hosts == {urlparse(site).netloc}
+
+
+def test_every_dashboard_panel_passes_axe_without_violation(site, learner, page, settings):
+    """The HR dashboards (Wagtail admin), with the figures of a passed quiz: charts, tables, filters."""
+    from lms.analytics import services
+    from lms.models import Collectivity, Membership
+    from tests.conftest import make_user
+
+    settings.LMS_MIN_GROUP_SIZE = 1
+    commune = Collectivity.objects.get(slug="valmont")
+    make_user("claire", commune, Membership.Role.HR_MANAGER)
+    log_in(page, site)
+    page.goto(site + _learner_urls()["quiz"])
+    _answer_quiz(page)
+    page.click(".quiz-form button[type=submit]")
+    page.wait_for_load_state()
+    services.process_new_statements()
+    services.rebuild_snapshot(commune.pk)
+    page.context.clear_cookies()
+    log_in(page, site, "claire")
+    violations = {}
+    for panel in ["overview", "growth", "levels", "gaps", "elected", "funnel"]:
+        response = page.goto(f"{site}/admin/tremplin/dashboards/{panel}/")
+        assert response.status == 200, panel
+        violations[panel] = _axe(page)
+    page.goto(f"{site}/admin/")
+    violations["home"] = _axe(page)
+    assert {panel: found for panel, found in violations.items() if found} == {}
