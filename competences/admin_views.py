@@ -24,6 +24,16 @@ CONTENT_TYPES = {"case": "application/json", "csv": "text/csv", "moodle": "text/
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
+class TreeSearchForm(forms.Form):
+    """The search box of the tree (a NUL character, which PostgreSQL refuses, is an error, not a 500)."""
+
+    q = forms.CharField(required=False, max_length=255)
+
+
+class NewVersionForm(forms.Form):
+    version = forms.CharField(max_length=Framework._meta.get_field("version").max_length)
+
+
 class FrameworkTreeView(PermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
     """A framework as a tree: area → competence → level descriptors, with edit and reorder actions."""
 
@@ -41,9 +51,14 @@ class FrameworkTreeView(PermissionRequiredMixin, WagtailAdminTemplateMixin, Temp
     def get_page_subtitle(self):
         return self.framework.get_status_display()
 
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        return self.render_to_response(context, status=400 if context["search_errors"] else 200)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.get("q", "").strip()
+        search = TreeSearchForm(self.request.GET)
+        query = search.cleaned_data["q"] if search.is_valid() else ""
         competences = self.framework.competences.prefetch_related("level_descriptors", "mappings_out__target")
         if query:
             competences = competences.filter(title__icontains=query) | competences.filter(
@@ -62,6 +77,7 @@ class FrameworkTreeView(PermissionRequiredMixin, WagtailAdminTemplateMixin, Temp
             areas=areas,
             levels=self.framework.levels.order_by("number"),
             query=query,
+            search_errors=[error for errors in search.errors.values() for error in errors],
             can_change=self.request.user.has_perm("lms_competences.change_competence"),
             can_add=self.request.user.has_perm("lms_competences.add_framework"),
         )
@@ -200,10 +216,14 @@ class NewVersionView(PermissionRequiredMixin, View):
 
     def post(self, request, pk):
         framework = get_object_or_404(Framework, pk=pk)
-        version = request.POST.get("version", "").strip()
-        if not version:
-            messages.error(request, gettext("Give the new version a name, e.g. 2026."))
+        form = NewVersionForm(request.POST)
+        if not form.is_valid():
+            if "required" in [error.code for error in form.errors.as_data().get("version", [])]:
+                messages.error(request, gettext("Give the new version a name, e.g. 2026."))
+            else:
+                messages.error(request, " ".join(form.errors["version"]))
             return redirect("lms_competences_tree", pk=framework.pk)
+        version = form.cleaned_data["version"]
         try:
             new = create_new_version(framework, version)
         except FrameworkDataError as error:

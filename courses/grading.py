@@ -113,8 +113,17 @@ def normalise(text: str) -> str:
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
+def whole_number(value) -> int | None:
+    """The number a form field holds in ASCII digits (``"3"``), else ``None``.
+
+    ``str.isdigit`` alone accepts « ² » or « ٣ », which ``int`` refuses or reads as another number.
+    """
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def _indices(values) -> list[int]:
-    return sorted({int(value) for value in values if str(value).isdigit()})
+    return sorted({number for number in map(whole_number, values) if number is not None})
 
 
 def _grade_question(question: dict, block_id: str, index: int, data) -> tuple[object, bool, list[str]]:
@@ -132,12 +141,12 @@ def _grade_question(question: dict, block_id: str, index: int, data) -> tuple[ob
         return answer, answer == expected, []
     if kind == ORDERING:
         positions = [_first(data, item_field_name(block_id, index, k)) for k in range(len(choices))]
-        answer = [int(p) if p.isdigit() else None for p in positions]
+        answer = [whole_number(p) for p in positions]
         return answer, answer == list(range(1, len(choices) + 1)), []
     if kind == MATCHING:
         pairs = question.get("pairs") or []
         chosen = [_first(data, pair_field_name(block_id, index, k)) for k in range(len(pairs))]
-        answer = [int(c) if c.isdigit() else None for c in chosen]
+        answer = [whole_number(c) for c in chosen]
         return answer, answer == list(range(len(pairs))), []
     if kind == SHORT_TEXT:
         answer = _first(data, name)

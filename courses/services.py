@@ -233,6 +233,17 @@ def _validated_refs(result: grading.QuizResult, course) -> list[CompetenceRef] |
     return [CompetenceRef(uri=uri, title=titles.get(uri, uri), level=level) for uri, level in validated]
 
 
+def _holds_nul(data, prefix: str) -> bool:
+    """Whether a submitted field named ``prefix…`` holds a NUL character."""
+    for name in data:
+        if not str(name).startswith(prefix):
+            continue
+        values = data.getlist(name) if hasattr(data, "getlist") else data[name]
+        if any("\x00" in str(value) for value in (values if isinstance(values, list) else [values])):
+            return True
+    return False
+
+
 def submit_quiz(learner, lesson, data, *, when=None) -> Outcome:
     """Grade a submitted quiz and record the attempt, its statement and, if earned, the course completion.
 
@@ -253,6 +264,15 @@ def submit_quiz(learner, lesson, data, *, when=None) -> Outcome:
     if block is None:
         return Outcome(
             block_id=block_id, errors=[_("This quiz does not exist (any more). Reload the page.")], data=data
+        )
+    if _holds_nul(data, f"quiz-{block.id}-"):
+        # PostgreSQL refuses a NUL character in the stored answers: the learner is told, nothing is stored.
+        return Outcome(
+            block_id=block.id,
+            errors=[
+                _("An answer contains a character that cannot be saved (NUL). Remove it and submit again.")
+            ],
+            data=data,
         )
     missing = grading.unanswered(block.value, block.id, data)
     if missing:
@@ -337,13 +357,14 @@ def submit_self_assessment(learner, lesson, data, *, when=None) -> Outcome:
     for mapping in mappings:
         raw = data.get(self_assessment_field(block.id, mapping.competence_id), "")
         raw = (raw[0] if raw else "") if isinstance(raw, list) else raw
-        if not str(raw).isdigit() or not 0 <= int(raw) <= 8:
+        level = grading.whole_number(raw)
+        if level is None or not 0 <= level <= 8:
             missing.append(mapping.competence.code)
             continue
         declared.append(
             learning.DeclaredLevel(
                 competence=CompetenceRef(
-                    uri=mapping.competence.uri, title=mapping.competence.title, level=int(raw)
+                    uri=mapping.competence.uri, title=mapping.competence.title, level=level
                 ),
                 competence_id=mapping.competence_id,
             )
@@ -652,7 +673,9 @@ def _self_assessment_view(learner, lesson, course, block, rejected: Outcome | No
         name = self_assessment_field(block.id, mapping.competence_id)
         raw = submitted.get(name, "") if submitted else ""
         raw = (raw[0] if raw else "") if isinstance(raw, list) else raw
-        current = int(raw) if str(raw).isdigit() else previous.get(mapping.competence_id)
+        current = grading.whole_number(raw)
+        if current is None:
+            current = previous.get(mapping.competence_id)
         competences.append(
             {
                 "field": name,

@@ -34,6 +34,7 @@ from competences.forms import JobProfileForm
 from competences.models import JobProfile
 from competences.services import InUse, delete_job_profile
 from competences.viewsets import JOB_PROFILE_PANELS
+from lms import spreadsheets
 from lms.models import AggregateSharing, AuditLogEntry, Collectivity, Membership, Service
 from lms.services import audit, scope
 
@@ -115,6 +116,13 @@ class ScopedViewMixin:
 
 
 class ScopedIndexView(ScopedViewMixin, generic.IndexView):
+    def preprocess_field_value(self, field, value, export_format):
+        """Exported names stay text: never a formula in a CSV, never a character that breaks an XLSX."""
+        value = super().preprocess_field_value(field, value, export_format)
+        if export_format == self.FORMAT_CSV:
+            return spreadsheets.neutralised(value)
+        return spreadsheets.xlsx_value(value)
+
     def render_to_response(self, context, **response_kwargs):
         if self.is_export and self.model is Membership:
             audit.record(

@@ -8,6 +8,7 @@ Each format turns a framework data dict (:func:`competences.services.framework_d
 back; :func:`import_framework` validates the whole file and stores all of it or nothing.
 """
 
+import csv
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -83,14 +84,33 @@ def preview_import(content: str, fmt: str) -> ImportPreview:
         data = FORMATS[fmt].load(content)
     except ImportRejected as error:
         return ImportPreview(data={}, format=fmt, existing=None, errors=error.errors)
+    except csv.Error:  # a cell longer than the csv module reads, a NUL in a quoted cell…
+        errors = [_("The file cannot be read as CSV: a cell is too long or a quotation mark is not closed.")]
+        return ImportPreview(data={}, format=fmt, existing=None, errors=errors)
+    except RecursionError:  # JSON nested deeper than Python reads
+        errors = [_("The file nests its JSON too deeply to be read.")]
+        return ImportPreview(data={}, format=fmt, existing=None, errors=errors)
     notices = data.pop("notices", [])
-    existing = (
-        Framework.objects.filter(uri=data.get("uri")).first()
-        or Framework.objects.filter(slug=data.get("slug")).first()
-    )
-    return ImportPreview(
-        data=data, format=fmt, existing=existing, errors=validate_framework_data(data), notices=notices
-    )
+    errors = validate_framework_data(data)
+    existing = None
+    if all(_queryable(data.get(key)) for key in ("uri", "slug")):
+        existing = (
+            Framework.objects.filter(uri=data.get("uri")).first()
+            or Framework.objects.filter(slug=data.get("slug")).first()
+        )
+    return ImportPreview(data=data, format=fmt, existing=existing, errors=errors, notices=notices)
+
+
+def _queryable(value) -> bool:
+    """Whether PostgreSQL accepts ``value`` in a query: no NUL character, no lone surrogate (the validation
+    of the data reports them)."""
+    if not isinstance(value, str | None):
+        return False
+    try:
+        (value or "").encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in (value or "")
 
 
 @transaction.atomic

@@ -174,7 +174,9 @@ def load(content: str) -> dict:
         ) from error
     if not isinstance(payload, dict) or not isinstance(payload.get("CFDocument"), dict):
         raise ImportRejected([_("CFPackage: the CFDocument object is required.")])
-    errors = []
+    errors = _type_errors(payload)
+    if errors:
+        raise ImportRejected(errors)
     document = payload["CFDocument"]
     for field in ("identifier", "uri", "creator", "title", "lastChangeDateTime"):
         if not document.get(field):
@@ -325,6 +327,95 @@ def load(content: str) -> dict:
         raise ImportRejected(errors)
     data["notices"] = notices
     return data
+
+
+#: The fields read from each object of a package, with the JSON types they may have (``None``: absent).
+DOCUMENT_FIELDS = {
+    **dict.fromkeys(
+        (
+            "identifier",
+            "uri",
+            "creator",
+            "title",
+            "lastChangeDateTime",
+            "description",
+            "version",
+            "language",
+            "adoptionStatus",
+        ),
+        (str,),
+    ),
+    "extensions": (dict,),
+    "licenseURI": (dict,),
+}
+ITEM_FIELDS = {
+    **dict.fromkeys(
+        (
+            "identifier",
+            "uri",
+            "fullStatement",
+            "lastChangeDateTime",
+            "humanCodingScheme",
+            "CFItemType",
+            "abbreviatedStatement",
+            "notes",
+            "statusEndDate",
+        ),
+        (str,),
+    ),
+    "listEnumeration": (str, int),
+}
+ASSOCIATION_FIELDS = {
+    "associationType": (str,),
+    "originNodeURI": (dict,),
+    "destinationNodeURI": (dict,),
+    "sequenceNumber": (int,),
+}
+
+
+def _wrong_fields(label: str, node: dict, fields: dict) -> list[str]:
+    errors = []
+    for name, types in fields.items():
+        value = node.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, types)):
+            kind = _("a number") if types == (int,) else _("an object") if types == (dict,) else _("text")
+            errors.append(
+                _("%(node)s: the field “%(field)s” must be %(kind)s.")
+                % {"node": label, "field": name, "kind": kind}
+            )
+    return errors
+
+
+def _type_errors(payload: dict) -> list[str]:
+    """The fields of a package whose JSON type is not the one CASE gives them (a list for a title, a number
+    for a URI…): the file is refused with their names rather than read wrong."""
+    document = payload["CFDocument"]
+    errors = _wrong_fields("CFDocument", document, DOCUMENT_FIELDS)
+    extension = document.get("extensions") if isinstance(document.get("extensions"), dict) else {}
+    if not isinstance(extension.get(EXTENSION) or {}, dict):
+        errors.append(
+            _("CFDocument: the extension %(extension)s must be an object.") % {"extension": EXTENSION}
+        )
+    else:
+        errors += _wrong_fields(
+            "CFDocument", extension.get(EXTENSION) or {}, {"slug": (str,), "source": (str,)}
+        )
+    licence = document.get("licenseURI") if isinstance(document.get("licenseURI"), dict) else {}
+    errors += _wrong_fields("CFDocument.licenseURI", licence, {"title": (str,)})
+    for key, fields in (("CFItems", ITEM_FIELDS), ("CFAssociations", ASSOCIATION_FIELDS)):
+        nodes = payload.get(key) or []
+        if not isinstance(nodes, list):
+            continue  # said by the caller
+        for index, node in enumerate(nodes):
+            label = f"{key}[{index}]"
+            if not isinstance(node, dict):
+                errors.append(_("%(node)s: not an object.") % {"node": label})
+                continue
+            errors += _wrong_fields(label, node, fields)
+            for end in ("originNodeURI", "destinationNodeURI"):
+                if isinstance(node.get(end), dict):
+                    errors += _wrong_fields(f"{label}.{end}", node[end], {"uri": (str,)})
+    return errors
 
 
 def _slug(document: dict) -> str:

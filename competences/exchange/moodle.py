@@ -138,7 +138,8 @@ def load(content: str) -> dict:
     scale = [name.strip() for name in row.get("Scale values", "").split(",") if name.strip()]
     if not scale:
         error(row_number, "Scale values", _("the framework needs a scale."))
-    existing = Framework.objects.filter(slug=slug).first() if slug else None
+    # A NUL character (refused by PostgreSQL, even in a query) is reported by the validation of the data.
+    existing = Framework.objects.filter(slug=slug).first() if slug and "\x00" not in slug else None
     stored_levels = {level.number: level.descriptor for level in existing.levels.all()} if existing else {}
     data = {
         "slug": slug,

@@ -47,13 +47,73 @@ class FrameworkDataError(ValueError):
         self.errors = errors
 
 
+#: The largest level number the database stores (``PositiveSmallIntegerField``).
+MAX_LEVEL_NUMBER = 32767
+
+
+def _text_errors(where: str, model, record: dict, fields: Iterable[str]) -> list[str]:
+    """The problems of the text fields of ``record`` that the database would refuse.
+
+    Too long for the column, a NUL character (PostgreSQL refuses it), a lone surrogate (not UTF-8), or a list
+    or an object where text is expected: a file is refused with these messages rather than half-read.
+    """
+    errors = []
+    for name in fields:
+        value = record.get(name)
+        if value is None:
+            continue
+        if isinstance(value, int | float):
+            value = str(value)
+        label = {"where": where, "field": name}
+        if not isinstance(value, str):
+            errors.append(_("%(where)s: the field “%(field)s” must be text.") % label)
+            continue
+        limit = model._meta.get_field(name).max_length
+        if limit and len(value) > limit:
+            errors.append(
+                _("%(where)s: the field “%(field)s” is longer than %(max)d characters.")
+                % {**label, "max": limit}
+            )
+        if "\x00" in value:
+            errors.append(_("%(where)s: the field “%(field)s” contains a NUL character.") % label)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            errors.append(
+                _("%(where)s: the field “%(field)s” contains a character that is not valid.") % label
+            )
+    return errors
+
+
+def _data_text_errors(data: dict) -> list[str]:
+    """:func:`_text_errors` over a whole framework data dict."""
+    framework = _("Framework")
+    errors = _text_errors(framework, Framework, data, ("slug", *FRAMEWORK_FIELDS))
+    for level in data.get("levels", []):
+        where = _("Level %(number)s") % {"number": level.get("number")}
+        errors += _text_errors(where, Level, level, ("name", "descriptor"))
+    for area in data.get("areas", []):
+        errors += _text_errors(
+            _("Area “%(code)s”") % {"code": area.get("code", "")}, Area, area, ("code", "title")
+        )
+        for competence in area.get("competences", []):
+            where = _("Competence “%(code)s”") % {"code": competence.get("code", "")}
+            errors += _text_errors(where, Competence, competence, ("code", "title", "description", "uri"))
+            for descriptor in competence.get("levels", []):
+                errors += _text_errors(where, CompetenceLevel, descriptor, ("descriptor",))
+    return errors
+
+
 def validate_framework_data(data: dict) -> list[str]:
     """Return the problems of a framework data dict (empty when it can be saved).
 
     Checks what the database would refuse or what would make a broken framework: required fields,
-    duplicated codes, levels outside the scale, competence URIs owned by another framework.
+    duplicated codes, levels outside the scale, competence URIs owned by another framework, text the
+    columns cannot hold (:func:`_text_errors`).
     """
-    errors = []
+    errors = _data_text_errors(data)
+    if errors:
+        return errors  # the checks below compare codes, which must be text first
     for field in ("slug", "title", "uri"):
         if not str(data.get(field) or "").strip():
             errors.append(_("Framework: the field “%(field)s” is required.") % {"field": field})
@@ -62,7 +122,9 @@ def validate_framework_data(data: dict) -> list[str]:
     numbers = [level.get("number") for level in data.get("levels", [])]
     if not numbers:
         errors.append(_("Framework: the level scale is empty."))
-    if any(not isinstance(n, int) or n < 1 for n in numbers) or len(set(numbers)) != len(numbers):
+    if any(
+        not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_LEVEL_NUMBER for n in numbers
+    ) or len(set(numbers)) != len(numbers):
         errors.append(_("Framework: level numbers must be distinct whole numbers from 1."))
     area_codes, competence_codes, uris = set(), set(), {}
     for area in data.get("areas", []):
@@ -79,6 +141,11 @@ def validate_framework_data(data: dict) -> list[str]:
                 errors.append(_("Competence “%(code)s”: the code appears twice.") % {"code": code})
             competence_codes.add(code)
             uri = competence.get("uri") or competence_uri(data.get("uri", ""), code)
+            if uri in uris and uris[uri] != code:
+                errors.append(
+                    _("Competence “%(code)s”: its URI %(uri)s is the URI of the competence “%(other)s”.")
+                    % {"code": code, "uri": uri, "other": uris[uri]}
+                )
             uris[uri] = code
             for descriptor in competence.get("levels", []):
                 if descriptor.get("level") not in numbers:
@@ -93,6 +160,14 @@ def validate_framework_data(data: dict) -> list[str]:
                 _("Competence “%(code)s”: its URI %(uri)s belongs to the framework “%(framework)s”.")
                 % {"code": uris[uri], "uri": uri, "framework": framework_title}
             )
+        # Within the framework itself, a URI stays with its competence: another code cannot take it.
+        renamed = Competence.objects.filter(uri__in=list(uris), framework__uri=data["uri"])
+        for uri, other in renamed.values_list("uri", "code"):
+            if uris[uri] != other:
+                errors.append(
+                    _("Competence “%(code)s”: its URI %(uri)s is the URI of the competence “%(other)s”.")
+                    % {"code": uris[uri], "uri": uri, "other": other}
+                )
     if data.get("slug") and data.get("uri"):
         clash = Framework.objects.filter(slug=data["slug"]).exclude(uri=data["uri"]).first()
         if clash:

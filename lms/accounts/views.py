@@ -77,7 +77,10 @@ def oidc_login(request, provider):
     if backend is None:
         raise Http404
     next_url = request.GET.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    # A path only: ``redirect()`` would read a bare word (« next=foo ») as the name of a URL pattern.
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ):
         request.session["lms_oidc_next"] = next_url
     redirect_uri = request.build_absolute_uri(reverse("lms:oidc_callback", kwargs={"provider": provider}))
     return backend.authorization_redirect(request, redirect_uri)

@@ -24,6 +24,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from competences.models import Area, Competence, JobProfile
+from lms import spreadsheets
 from lms.analytics import consolidation
 from lms.analytics.figures import LEVEL_RANGE, group_key
 from lms.analytics.mapping import carried_from
@@ -509,7 +510,7 @@ def _export(kind: str, name: str, key_figures, tables, *, notes=(), applied_filt
     if kind == "csv":
         buffer = io.StringIO()
         buffer.write("\ufeff")
-        writer = csv.writer(buffer, delimiter=";")
+        writer = spreadsheets.NeutralisingWriter(csv.writer(buffer, delimiter=";"))
         for note in notes:
             writer.writerow([note])
         if notes:
@@ -535,23 +536,24 @@ def _export(kind: str, name: str, key_figures, tables, *, notes=(), applied_filt
     workbook = Workbook()
     workbook.remove(workbook.active)
     for index, (title, columns, rows) in enumerate(blocks):
-        sheet = workbook.create_sheet(f"{index + 1} {title}"[:31].replace("/", "-"))
-        sheet.append([title])
-        sheet.append(columns)
+        sheet = workbook.create_sheet(spreadsheets.sheet_title(f"{index + 1} {title}"))
+        spreadsheets.append_row(sheet, [title])
+        spreadsheets.append_row(sheet, columns)
         for row in rows:
             keep_empty = index == 0 and key_figures  # no change to show is an empty cell, not « < 5 »
-            sheet.append(
-                [value if keep_empty and j == 2 else _display(value, minimum) for j, value in enumerate(row)]
+            spreadsheets.append_row(
+                sheet,
+                [value if keep_empty and j == 2 else _display(value, minimum) for j, value in enumerate(row)],
             )
     if notes or applied_filters:
-        sheet = workbook.create_sheet(str(_("Notes"))[:31])
+        sheet = workbook.create_sheet(spreadsheets.sheet_title(_("Notes")))
         for note in notes:
-            sheet.append([note])
+            spreadsheets.append_row(sheet, [note])
         if applied_filters:
-            sheet.append([])
-            sheet.append([_("Filters")])
+            spreadsheets.append_row(sheet, [])
+            spreadsheets.append_row(sheet, [_("Filters")])
             for label, value in applied_filters:
-                sheet.append([label, value])
+                spreadsheets.append_row(sheet, [label, value])
     output = io.BytesIO()
     workbook.save(output)
     response = HttpResponse(
@@ -631,6 +633,11 @@ def _list_hidden(key: str, level: int, groups: dict, levels: dict, minimum: int)
     return False
 
 
+def _is_id(value: str) -> bool:
+    """An id in ASCII digits (``str.isdigit`` alone accepts « ² », which ``int`` refuses)."""
+    return value.isascii() and value.isdigit()
+
+
 class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateView):
     """The learners behind a figure (a competence at a level), for the viewer's own collectivity only.
 
@@ -655,7 +662,7 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
         service = self.request.GET.get("service", "all")
         if population not in ("all", "agent", "elected_official"):
             population = "all"
-        if job_profile != "all" and not job_profile.isdigit() or service != "all" and not service.isdigit():
+        if job_profile != "all" and not _is_id(job_profile) or service != "all" and not _is_id(service):
             raise Http404
         if service != "all" and not self.collectivity.services.filter(pk=int(service)).exists():
             raise Http404  # the figure of a service: only a service of this very collectivity

@@ -156,7 +156,19 @@ def parse_profiles_collection(content: bytes | str) -> ParsedFile:
         PixImportRejected: naming each bad column or row.
     """
     text = _decode(content)
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    reader = csv.reader(io.StringIO(text), delimiter=";")
+    try:
+        rows = list(reader)
+    except csv.Error as error:  # a cell longer than the csv module reads, a NUL in a quoted cell…
+        raise PixImportRejected(
+            [
+                _(
+                    "Line %(line)s cannot be read as CSV: a cell is too long or a quotation mark is not "
+                    "closed."
+                )
+                % {"line": reader.line_num}
+            ]
+        ) from error
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise PixImportRejected([_("The file is empty.")])
     header = [cell.strip() for cell in rows[0]]

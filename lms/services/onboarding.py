@@ -116,18 +116,33 @@ def _read(content: str) -> tuple[list[dict], list[str]]:
         header = next(reader)
     except StopIteration:
         return [], [gettext("The file is empty.")]
+    except csv.Error:
+        return [], [
+            gettext(
+                "Line %(line)s cannot be read as CSV: a cell is too long or a quotation mark is not closed."
+            )
+            % {"line": 1}
+        ]
     columns = [ALIASES.get(_key(name)) for name in header]
     if "email" not in columns:
         return [], [gettext("The file has no email column (its first line must name the columns).")]
     rows = []
-    for values in reader:
-        if not any(value.strip() for value in values):
-            continue
-        row = {col: value.strip() for col, value in zip(columns, values, strict=False) if col}
-        row["_line"] = reader.line_num
-        rows.append(row)
-        if len(rows) > MAX_ROWS:
-            return [], [gettext("The file has more than %(max)s lines.") % {"max": MAX_ROWS}]
+    try:
+        for values in reader:
+            if not any(value.strip() for value in values):
+                continue
+            row = {col: value.strip() for col, value in zip(columns, values, strict=False) if col}
+            row["_line"] = reader.line_num
+            rows.append(row)
+            if len(rows) > MAX_ROWS:
+                return [], [gettext("The file has more than %(max)s lines.") % {"max": MAX_ROWS}]
+    except csv.Error:  # a cell longer than the csv module reads, a NUL in a quoted cell…
+        return [], [
+            gettext(
+                "Line %(line)s cannot be read as CSV: a cell is too long or a quotation mark is not closed."
+            )
+            % {"line": reader.line_num}
+        ]
     return rows, []
 
 
@@ -157,7 +172,8 @@ def preview(collectivity: Collectivity, content: str) -> ImportPlan:
     users = {
         u.email.lower(): u
         for u in get_user_model().objects.filter(
-            email__in=[r.get("email", "").lower() for r in raw_rows if r.get("email")]
+            # An email with a NUL character is refused by its row's checks, and PostgreSQL refuses it here.
+            email__in=[r["email"].lower() for r in raw_rows if r.get("email") and "\x00" not in r["email"]]
         )
     }
     memberships = {
@@ -193,8 +209,14 @@ def preview(collectivity: Collectivity, content: str) -> ImportPlan:
 
 
 def _check_row(row, raw, email, seen, services, new_services, profiles):
+    if any("\x00" in value for key, value in raw.items() if key != "_line"):
+        # PostgreSQL refuses NUL characters: the line is refused, not half-imported.
+        row.errors.append(gettext("The line contains a NUL character, which cannot be saved."))
+    longest_email = get_user_model()._meta.get_field(get_user_model().USERNAME_FIELD).max_length
     if not email:
         row.errors.append(gettext("The email is missing."))
+    elif len(email) > longest_email:
+        row.errors.append(gettext("The email is longer than %(max)d characters.") % {"max": longest_email})
     else:
         try:
             validate_email(email)
@@ -215,6 +237,11 @@ def _check_row(row, raw, email, seen, services, new_services, profiles):
         )
     row.values["role"] = role
     service_name = raw.get("service", "")
+    longest_service = Service._meta.get_field("name").max_length
+    if len(service_name) > longest_service:
+        row.errors.append(
+            gettext("The service name is longer than %(max)d characters.") % {"max": longest_service}
+        )
     service = services.get(service_name.lower())
     if service_name and service is None:
         new_services.setdefault(service_name.lower(), service_name)

@@ -162,3 +162,21 @@ def test_new_version_from_the_tree_creates_a_linked_draft(admin_client, framewor
     crcn_framework = Framework.objects.get(slug="crcn")
     admin_client.post(f"/admin/frameworks/{crcn_framework.pk}/new-version/", {"version": "2026"})
     assert Framework.objects.get(slug="crcn-2026").previous_version == crcn_framework
+
+
+def test_tree_search_with_a_nul_character_is_a_400_not_a_server_error(admin_client, frameworks):
+    digcomp = Framework.objects.get(slug="digcomp-2-2")
+    response = admin_client.get(f"/admin/frameworks/{digcomp.pk}/tree/", {"q": "priv\x00acy"})
+    assert response.status_code == 400 and 'id="q-errors"' in response.content.decode()
+
+
+@pytest.mark.parametrize("version", ["20\x0026", "x" * 51])
+def test_new_version_with_a_nul_or_a_name_too_long_is_refused_with_a_message(
+    admin_client, frameworks, version
+):
+    digcomp = Framework.objects.get(slug="digcomp-2-2")
+    count = Framework.objects.count()
+    response = admin_client.post(
+        f"/admin/frameworks/{digcomp.pk}/new-version/", {"version": version}, follow=True
+    )
+    assert Framework.objects.count() == count and list(response.context["messages"])

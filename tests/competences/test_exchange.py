@@ -8,7 +8,13 @@ from django.core.management import CommandError, call_command
 from competences.exchange import ImportRejected, export_framework, import_framework, preview_import
 from competences.exchange.case import identifier
 from competences.models import Competence, Framework, JobProfile
-from competences.services import delete_framework, framework_data, load_shipped_frameworks
+from competences.services import (
+    FrameworkDataError,
+    delete_framework,
+    framework_data,
+    load_shipped_frameworks,
+    save_framework,
+)
 
 from .case_schema import CFPACKAGE
 
@@ -248,3 +254,34 @@ def test_a_case_package_from_another_tool_with_deeper_items_is_flattened(sample)
     )
     framework = import_framework(json.dumps(package), "case")
     assert framework.competences.get(code="B.1.a").area.code == "B"
+
+
+def test_a_case_package_with_a_list_for_a_title_is_rejected_with_the_field_named(frameworks):
+    package = json.loads(export_framework(Framework.objects.get(slug="crcn"), "case"))
+    package["CFItems"][0]["fullStatement"] = ["not", "text"]
+    with pytest.raises(ImportRejected, match="fullStatement"):
+        import_framework(json.dumps(package), "case")
+
+
+@pytest.mark.parametrize("bad", ["Titre\x00", "\ud800", "x" * 300])
+def test_a_framework_file_with_text_the_database_refuses_is_rejected_and_stores_nothing(frameworks, bad):
+    package = json.loads(export_framework(Framework.objects.get(slug="crcn"), "case"))
+    package["CFDocument"]["uri"] = "https://example.org/frameworks/other"
+    package["CFDocument"]["extensions"] = {}
+    package["CFDocument"]["title"] = bad
+    count = Framework.objects.count()
+    with pytest.raises(ImportRejected):
+        import_framework(json.dumps(package), "case")
+    assert Framework.objects.count() == count
+
+
+def test_a_csv_with_a_cell_longer_than_the_csv_module_reads_is_rejected(frameworks):
+    content = "record,code,title\nframework," + "x" * 200_000 + ",T\n"
+    assert preview_import(content, "csv").errors
+
+
+def test_a_competence_taking_the_uri_of_another_competence_of_its_framework_is_rejected(frameworks):
+    data = framework_data(Framework.objects.get(slug="crcn"))
+    data["areas"][0]["competences"][0]["code"] = "9.9"  # a new code with the URI of 1.1
+    with pytest.raises(FrameworkDataError, match="9.9"):
+        save_framework(data)

@@ -253,3 +253,22 @@ def test_external_activity_is_launched_with_the_learners_lrs_credential(signed_i
         grant.actor_name == str(agent.lms_learner.actor_name)
         and Statement.objects.filter(verb=v.LAUNCHED.id).exists()
     )
+
+
+def test_a_quiz_answer_with_a_nul_character_is_refused_and_not_recorded(signed_in):
+    lesson = LessonPage.objects.get(slug="quiz")
+    data = {**right_answers(lesson), "action": "quiz"}
+    first = next(name for name in data if name.startswith("quiz-"))
+    data[first] = ["0\x00"]
+    response = signed_in.post(lesson.url, data)
+    assert response.status_code == 400 and not AssessmentAttempt.objects.exists()
+
+
+def test_a_self_assessment_level_in_superscript_digits_is_refused(signed_in, rgpd):
+    lesson = LessonPage.objects.get(slug="bases")
+    block = lesson.self_assessment_blocks()[0]
+    data = {"action": "self_assessment", "self_assessment_block": block.id}
+    for mapping in rgpd.competence_mappings.all():
+        data[services.self_assessment_field(block.id, mapping.competence_id)] = "²"
+    response = signed_in.post(lesson.url, data)
+    assert response.status_code == 400 and not SelfAssessment.objects.exists()

@@ -65,3 +65,14 @@ def test_a_question_mapped_to_a_competence_without_a_level_is_refused():
     value = block.to_python(_q("true_false", competence="", level=3))
     with pytest.raises(StructBlockValidationError):
         block.clean(value)
+
+
+@pytest.mark.parametrize("answer", ["²", "١", "\x00", "99999999999999999999"])
+def test_an_answer_that_is_not_an_ascii_number_is_wrong_not_an_error(answer):
+    quiz = _quiz(
+        _q("single", choices=[{"text": "a", "correct": True}]),
+        _q("ordering", choices=[{"text": "a", "correct": False}]),
+        _q("matching", pairs=[{"left": "a", "right": "1"}]),
+    )
+    data = {"quiz-b-q0": [answer], "quiz-b-q1-i0": [answer], "quiz-b-q2-p0": [answer]}
+    assert grade(quiz, "b", data).score == 0

@@ -227,3 +227,8 @@ def test_import_command_rejects_a_bad_file(people, commune, tmp_path):
     bad.write_bytes(b"a;b\n1;2\n")
     with pytest.raises(CommandError):
         call_command("lms_import_pix", str(bad), "--collectivity", commune.slug)
+
+
+def test_a_file_with_a_cell_longer_than_the_csv_module_reads_is_rejected(frameworks, sample):
+    with pytest.raises(PixImportRejected):
+        parse_profiles_collection(sample + b'"' + b"x" * 200_000 + b'";x\n')

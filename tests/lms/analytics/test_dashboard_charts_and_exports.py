@@ -402,3 +402,20 @@ def test_a_competence_titled_in_english_is_marked_as_english_on_the_french_page(
     rows = re.findall(r'<th scope="row"([^>]*)>((?:CRCN|DigComp) [^<]*)</th>', page)
     marks = {text.split(" ")[0]: attributes for attributes, text in rows}
     assert marks == {"CRCN": "", "DigComp": ' lang="en"'}
+
+
+def test_csv_export_writes_a_name_that_looks_like_a_formula_as_text(hr, snapshot):
+    snapshot["accueil"].name = '=HYPERLINK("http://evil.example";"Accueil")'
+    snapshot["accueil"].save()
+    query = {"population": "agent", "service": snapshot["accueil"].pk, "export": "csv"}
+    _notes, blocks = _csv_blocks(hr.get(_url("overview"), query))
+    assert dict(blocks[_fr("Filters")])[_fr("Service")] == "'" + snapshot["accueil"].name
+
+
+def test_xlsx_export_of_a_name_with_a_control_character_keeps_it_as_text(hr, snapshot):
+    snapshot["accueil"].name = "=1+1\x0b Accueil"
+    snapshot["accueil"].save()
+    query = {"population": "agent", "service": snapshot["accueil"].pk, "export": "xlsx"}
+    workbook = load_workbook(io.BytesIO(hr.get(_url("overview"), query).content))
+    rows = [row[:2] for row in workbook.worksheets[-1].iter_rows(values_only=True)]
+    assert (_fr("Service"), "=1+1 Accueil") in rows

@@ -148,3 +148,23 @@ def test_a_column_missing_from_the_file_leaves_that_field_as_it_is(commune, prof
     onboarding.apply(commune, GOOD)
     onboarding.apply(commune, "email;service\nada@valmont.fr;Direction des finances\n")
     assert Membership.objects.get(user__email="ada@valmont.fr").category == "A"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("Ada;Love\x00lace;ada@valmont.fr;;;agent;;;", "NUL"),
+        ("Ada;Lovelace;ad\x00a@valmont.fr;;;agent;;;", "NUL"),
+        ("Ada;Lovelace;" + "a" * 200 + "@valmont.fr;;;agent;;;", "150"),
+        ("Ada;Lovelace;ada@valmont.fr;" + "S" * 300 + ";;agent;;;", "255"),
+    ],
+)
+def test_a_line_the_database_would_refuse_is_an_error_of_its_line(commune, line, message):
+    content = GOOD.split("\n")[0] + "\n" + line + "\n"
+    plan = onboarding.preview(commune, content)
+    assert any(message in error for error in plan.rows[0].errors)
+
+
+def test_a_file_with_a_cell_longer_than_the_csv_module_reads_is_refused(commune):
+    plan = onboarding.preview(commune, GOOD.split("\n")[0] + '\n"' + "x" * 200_000 + '";b\n')
+    assert plan.file_errors and not plan.rows
