@@ -34,7 +34,24 @@ class NewVersionForm(forms.Form):
     version = forms.CharField(max_length=Framework._meta.get_field("version").max_length)
 
 
-class FrameworkTreeView(PermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class FrameworksHeaderMixin:
+    """Head an admin page with its place among the frameworks: Home › Frameworks › this page.
+
+    (Without it the header would read « Home »: Wagtail shows the last breadcrumb there, and the page title
+    only to screen readers.)
+    """
+
+    def get_breadcrumbs_items(self):
+        return [
+            *super().get_breadcrumbs_items(),
+            {"url": reverse("lms_competences_framework:index"), "label": _("Frameworks")},
+            {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()},
+        ]
+
+
+class FrameworkTreeView(
+    PermissionRequiredMixin, FrameworksHeaderMixin, WagtailAdminTemplateMixin, TemplateView
+):
     """A framework as a tree: area → competence → level descriptors, with edit and reorder actions."""
 
     permission_required = "lms_competences.view_framework"
@@ -157,7 +174,7 @@ class ImportForm(forms.Form):
         return cleaned
 
 
-class ImportView(PermissionRequiredMixin, WagtailAdminTemplateMixin, FormView):
+class ImportView(PermissionRequiredMixin, FrameworksHeaderMixin, WagtailAdminTemplateMixin, FormView):
     """Upload a framework file, see what it would do (or why it is rejected), then confirm."""
 
     permission_required = "lms_competences.add_framework"

@@ -25,6 +25,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from competences.models import Area, Competence, JobProfile
 from lms import spreadsheets
+from lms.admin_header import TitledHeaderMixin
 from lms.analytics import consolidation
 from lms.analytics.figures import LEVEL_RANGE, group_key
 from lms.analytics.mapping import carried_from
@@ -190,7 +191,7 @@ def _applied_filters(filters, collectivity, values: dict) -> list[tuple[str, str
     return applied
 
 
-class DashboardView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateView):
+class DashboardView(CollectivityScopeMixin, TitledHeaderMixin, WagtailAdminTemplateMixin, TemplateView):
     """One dashboard panel (overview, growth, levels, gaps, elected, funnel, consolidated) and its exports."""
 
     template_name = "lms/dashboards/dashboard.html"
@@ -638,7 +639,7 @@ def _is_id(value: str) -> bool:
     return value.isascii() and value.isdigit()
 
 
-class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateView):
+class LearnersView(CollectivityScopeMixin, TitledHeaderMixin, WagtailAdminTemplateMixin, TemplateView):
     """The learners behind a figure (a competence at a level), for the viewer's own collectivity only.
 
     Each opening is recorded through the audit hook (``LMS_DRILLDOWN_AUDIT``).
@@ -726,7 +727,7 @@ class LearnersView(CollectivityScopeMixin, WagtailAdminTemplateMixin, TemplateVi
         return context
 
 
-class RulesView(WagtailAdminTemplateMixin, TemplateView):
+class RulesView(TitledHeaderMixin, WagtailAdminTemplateMixin, TemplateView):
     """« How levels are computed »: the evidence rules, in plain words for HR managers."""
 
     template_name = "lms/dashboards/rules.html"

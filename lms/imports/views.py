@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from lms.admin_header import TitledHeaderMixin
 from lms.services.scope import managed_collectivities
 
 from .pix import PixImportRejected, import_profiles_collection
@@ -31,7 +32,7 @@ class PixImportForm(forms.Form):
         return upload
 
 
-class PixImportView(WagtailAdminTemplateMixin, FormView):
+class PixImportView(TitledHeaderMixin, WagtailAdminTemplateMixin, FormView):
     """« Import Pix results »: only for the collectivities the viewer manages."""
 
     template_name = "lms/imports/pix.html"

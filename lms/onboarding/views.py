@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from lms.admin_header import TitledHeaderMixin
 from lms.services import onboarding, scope
 
 SESSION_KEY = "lms_onboarding"
@@ -45,7 +46,7 @@ class ImportForm(forms.Form):
         raise forms.ValidationError(gettext("The file is not UTF-8 or Windows-1252 text."))
 
 
-class ImportView(WagtailAdminTemplateMixin, FormView):
+class ImportView(TitledHeaderMixin, WagtailAdminTemplateMixin, FormView):
     """Step 1 uploads and shows the preview; step 2 (``confirm``) applies the previewed file."""
 
     template_name = "lms/onboarding/import.html"

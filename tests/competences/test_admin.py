@@ -4,7 +4,7 @@ import uuid
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from competences.exchange import export_framework
 from competences.models import Competence, Framework, JobProfile, JobProfileTarget
@@ -180,3 +180,14 @@ def test_new_version_with_a_nul_or_a_name_too_long_is_refused_with_a_message(
         f"/admin/frameworks/{digcomp.pk}/new-version/", {"version": version}, follow=True
     )
     assert Framework.objects.count() == count and list(response.context["messages"])
+
+
+def test_the_tree_is_headed_by_its_framework_under_the_frameworks(admin_client, frameworks):
+    """Wagtail's header shows the last breadcrumb; without the page's own it read « Home »."""
+    framework = Framework.objects.get(slug="crcn")
+    response = admin_client.get(f"/admin/frameworks/{framework.pk}/tree/")
+    items = response.context["breadcrumbs_items"]
+    with translation.override("fr"):
+        expected = [translation.gettext("Home"), translation.gettext("Frameworks"), str(framework)]
+    assert [str(item["label"]) for item in items] == expected
+    assert items[1]["url"] == "/admin/lms_competences_framework/"

@@ -287,3 +287,23 @@ def test_an_agent_sees_no_collectivities_panel(client, agent):
     request = type("Request", (), {"user": agent})()
     add_collectivities_panel(request, panels)
     assert not any(isinstance(panel, CollectivitiesPanel) for panel in panels)
+
+
+@pytest.mark.parametrize(
+    "url, title",
+    [
+        ("/admin/tremplin/dashboards/levels/", "Levels per competence"),
+        ("/admin/tremplin/rules/", "How levels are computed"),
+        ("/admin/tremplin/import-pix/", "Import Pix results"),
+        ("/admin/tremplin/import/", "Import agents"),
+    ],
+)
+def test_the_admin_header_shows_the_page_title_not_home(client, settings, passed, hr_manager, url, title):
+    """Wagtail's header shows the last breadcrumb; without the page's own it read « Accueil »."""
+    settings.LMS_MIN_GROUP_SIZE = 1
+    from django.utils import translation
+
+    response = _login(client, hr_manager).get(url)
+    labels = [str(item["label"]) for item in response.context["breadcrumbs_items"]]
+    with translation.override("fr"):
+        assert (labels[0], labels[-1]) == (translation.gettext("Home"), translation.gettext(title))
