@@ -113,6 +113,10 @@ def normalise(text: str) -> str:
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
+#: The longest answer a learner may type (a short-text question expects a word or a phrase).
+MAX_ANSWER_LENGTH = 200
+
+
 def whole_number(value) -> int | None:
     """The number a form field holds in ASCII digits (``"3"``), else ``None``.
 

@@ -233,15 +233,24 @@ def _validated_refs(result: grading.QuizResult, course) -> list[CompetenceRef] |
     return [CompetenceRef(uri=uri, title=titles.get(uri, uri), level=level) for uri, level in validated]
 
 
-def _holds_nul(data, prefix: str) -> bool:
-    """Whether a submitted field named ``prefix…`` holds a NUL character."""
+def _submitted_values(data, prefix: str):
+    """The values of the submitted fields named ``prefix…``, as text."""
     for name in data:
         if not str(name).startswith(prefix):
             continue
         values = data.getlist(name) if hasattr(data, "getlist") else data[name]
-        if any("\x00" in str(value) for value in (values if isinstance(values, list) else [values])):
-            return True
-    return False
+        yield from (str(value) for value in (values if isinstance(values, list) else [values]))
+
+
+def _holds_nul(data, prefix: str) -> bool:
+    """Whether a submitted field named ``prefix…`` holds a NUL character."""
+    return any("\x00" in value for value in _submitted_values(data, prefix))
+
+
+def _too_long(data, prefix: str) -> bool:
+    """Whether a submitted answer is longer than :data:`grading.MAX_ANSWER_LENGTH` (it goes into the attempt
+    and its xAPI statement: a page of text there would be the smallest data that does the job no more)."""
+    return any(len(value) > grading.MAX_ANSWER_LENGTH for value in _submitted_values(data, prefix))
 
 
 def submit_quiz(learner, lesson, data, *, when=None) -> Outcome:
@@ -271,6 +280,15 @@ def submit_quiz(learner, lesson, data, *, when=None) -> Outcome:
             block_id=block.id,
             errors=[
                 _("An answer contains a character that cannot be saved (NUL). Remove it and submit again.")
+            ],
+            data=data,
+        )
+    if _too_long(data, f"quiz-{block.id}-"):
+        return Outcome(
+            block_id=block.id,
+            errors=[
+                _("An answer is longer than %(max)d characters: shorten it and submit again.")
+                % {"max": grading.MAX_ANSWER_LENGTH}
             ],
             data=data,
         )
@@ -584,6 +602,7 @@ def _quiz_view(lesson, block, attempt: AttemptView | None, rejected: Outcome | N
             "feedback": question.get("feedback") or "",
             "right": result["right"] if result else None,
             "answer_feedback": (result or {}).get("feedback") or [],
+            "max_length": grading.MAX_ANSWER_LENGTH,
         }
         if kind in ("single", "multiple"):
             order = grading.display_order(len(choices), f"{seed}-{block.id}-{number}", shuffle)

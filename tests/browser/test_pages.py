@@ -213,3 +213,8 @@ def test_every_dashboard_panel_passes_axe_without_violation(site, learner, page,
     page.goto(f"{site}/admin/")
     violations["home"] = _axe(page)
     assert {panel: found for panel, found in violations.items() if found} == {}
+
+
+def test_a_short_text_answer_field_stops_at_the_longest_answer_kept(site, page):
+    page.goto(site + LessonPage.objects.get(slug="quiz").url)
+    assert page.locator(".quiz-form input[type=text]").get_attribute("maxlength") == "200"

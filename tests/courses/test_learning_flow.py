@@ -264,6 +264,16 @@ def test_a_quiz_answer_with_a_nul_character_is_refused_and_not_recorded(signed_i
     assert response.status_code == 400 and not AssessmentAttempt.objects.exists()
 
 
+def test_a_quiz_answer_longer_than_the_limit_is_refused_with_a_message_and_not_recorded(signed_in):
+    lesson = LessonPage.objects.get(slug="quiz")
+    data = {**right_answers(lesson), "action": "quiz"}
+    first = next(name for name in data if name.startswith("quiz-"))
+    data[first] = ["x" * 201]
+    response = signed_in.post(lesson.url, data)
+    assert (response.status_code, AssessmentAttempt.objects.exists()) == (400, False)
+    assert "200" in response.content.decode()
+
+
 def test_a_self_assessment_level_in_superscript_digits_is_refused(signed_in, rgpd):
     lesson = LessonPage.objects.get(slug="bases")
     block = lesson.self_assessment_blocks()[0]
