@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from competences.models import JobProfile
+from lms.form_fields import BoundedModelChoiceField, BoundedModelMultipleChoiceField
 from lms.models import Membership, Service
 
 from .models import CoursePage
@@ -13,21 +14,21 @@ from .models import CoursePage
 class AssignmentForm(forms.Form):
     """An HR manager assigns a course to people, to a job profile or to a service of their collectivity."""
 
-    course = forms.ModelChoiceField(label=_("Course"), queryset=CoursePage.objects.none())
-    collectivity = forms.ModelChoiceField(label=_("Collectivity"), queryset=None)
-    learners = forms.ModelMultipleChoiceField(
+    course = BoundedModelChoiceField(label=_("Course"), queryset=CoursePage.objects.none())
+    collectivity = BoundedModelChoiceField(label=_("Collectivity"), queryset=None)
+    learners = BoundedModelMultipleChoiceField(
         label=_("People"),
         queryset=get_user_model().objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick the agents or elected officials to assign the course to."),
     )
-    job_profile = forms.ModelChoiceField(
+    job_profile = BoundedModelChoiceField(
         label=_("Or everyone with the job profile"),
         queryset=JobProfile.objects.none(),
         required=False,
     )
-    service = forms.ModelChoiceField(
+    service = BoundedModelChoiceField(
         label=_("Or everyone in the service"),
         queryset=Service.objects.none(),
         required=False,

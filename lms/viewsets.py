@@ -35,6 +35,7 @@ from competences.models import JobProfile
 from competences.services import InUse, delete_job_profile
 from competences.viewsets import JOB_PROFILE_PANELS
 from lms import spreadsheets
+from lms.form_fields import with_bounded_choices
 from lms.models import AggregateSharing, AuditLogEntry, Collectivity, Membership, Service
 from lms.services import audit, scope
 
@@ -290,6 +291,9 @@ class CollectivityViewSet(ScopedModelViewSet):
         "sso_attachment",
         "retention_days",
     ]
+
+    def get_form_class(self, for_update=False):
+        return with_bounded_choices(super().get_form_class(for_update))
 
 
 class ServiceViewSet(ScopedModelViewSet):
