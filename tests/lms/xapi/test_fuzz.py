@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 
 from lms.models import LrsAttachment, LrsDocument, Statement
 from lms.xapi.launch import LaunchGrant, get_launch_credentials
+from lms.xapi.queries import FILTERS
+from lms.xapi.validation import STATEMENT_KEYS
 
 from .conftest import SECRET, basic, statement
 from .test_attachments_api import SIGNATURE, _b64, _certificate_and_key
@@ -405,17 +407,7 @@ NASTY_STRINGS = [
 ]
 #: Property names of statements, so that mutations add meaningful keys as often as random ones.
 KEYS = [
-    "id",
-    "actor",
-    "verb",
-    "object",
-    "result",
-    "context",
-    "timestamp",
-    "stored",
-    "authority",
-    "version",
-    "attachments",
+    *sorted(STATEMENT_KEYS),
     "objectType",
     "name",
     "mbox",
@@ -689,19 +681,7 @@ def test_any_bytes_posted_as_statements_get_a_clean_answer(lrs_client, body, con
 
 
 STATEMENT_PARAMS = [
-    "agent",
-    "verb",
-    "activity",
-    "registration",
-    "related_activities",
-    "related_agents",
-    "since",
-    "until",
-    "limit",
-    "format",
-    "attachments",
-    "ascending",
-    "cursor",
+    *FILTERS,
     "statementId",
     "voidedStatementId",
     "more",
