@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from lms.models import LrsAttachment, LrsDocument, Statement
+from lms.xapi import validation as v
 from lms.xapi.launch import LaunchGrant, get_launch_credentials
 from lms.xapi.queries import FILTERS
-from lms.xapi.validation import STATEMENT_KEYS
 
 from .conftest import SECRET, basic, statement
 from .test_attachments_api import SIGNATURE, _b64, _certificate_and_key
@@ -407,54 +407,20 @@ NASTY_STRINGS = [
 ]
 #: Property names of statements, so that mutations add meaningful keys as often as random ones.
 KEYS = [
-    *sorted(STATEMENT_KEYS),
-    "objectType",
-    "name",
-    "mbox",
-    "mbox_sha1sum",
-    "openid",
-    "account",
-    "homePage",
-    "member",
-    "display",
-    "definition",
-    "type",
-    "moreInfo",
-    "extensions",
-    "interactionType",
-    "correctResponsesPattern",
-    "choices",
-    "scale",
-    "source",
-    "target",
-    "steps",
-    "description",
-    "score",
-    "scaled",
-    "raw",
-    "min",
-    "max",
-    "success",
-    "completion",
-    "response",
-    "duration",
-    "registration",
-    "instructor",
-    "team",
-    "contextActivities",
-    "parent",
-    "grouping",
-    "category",
-    "other",
-    "revision",
-    "platform",
-    "language",
-    "statement",
-    "usageType",
-    "contentType",
-    "length",
-    "sha2",
-    "fileUrl",
+    *sorted(
+        v.STATEMENT_KEYS
+        | v.GROUP_KEYS
+        | v.ACCOUNT_KEYS
+        | v.VERB_KEYS
+        | v.ACTIVITY_KEYS
+        | v.DEFINITION_KEYS
+        | v.COMPONENT_KEYS
+        | v.RESULT_KEYS
+        | v.SCORE_KEYS
+        | v.CONTEXT_KEYS
+        | v.CONTEXT_ACTIVITY_KEYS
+        | v.ATTACHMENT_KEYS
+    ),
     "en-US",
     "http://example.org/extension",
 ]
