@@ -113,36 +113,33 @@ def _read(content: str) -> tuple[list[dict], list[str]]:
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(content), delimiter=delimiter)
     try:
-        header = next(reader)
-    except StopIteration:
-        return [], [gettext("The file is empty.")]
-    except csv.Error:
-        return [], [
-            gettext(
-                "Line %(line)s cannot be read as CSV: a cell is too long or a quotation mark is not closed."
-            )
-            % {"line": 1}
-        ]
-    columns = [ALIASES.get(_key(name)) for name in header]
-    if "email" not in columns:
-        return [], [gettext("The file has no email column (its first line must name the columns).")]
-    rows = []
-    try:
-        for values in reader:
-            if not any(value.strip() for value in values):
-                continue
-            row = {col: value.strip() for col, value in zip(columns, values, strict=False) if col}
-            row["_line"] = reader.line_num
-            rows.append(row)
-            if len(rows) > MAX_ROWS:
-                return [], [gettext("The file has more than %(max)s lines.") % {"max": MAX_ROWS}]
+        return _rows(reader)
     except csv.Error:  # a cell longer than the csv module reads, a NUL in a quoted cell…
         return [], [
             gettext(
                 "Line %(line)s cannot be read as CSV: a cell is too long or a quotation mark is not closed."
             )
-            % {"line": reader.line_num}
+            % {"line": max(reader.line_num, 1)}
         ]
+
+
+def _rows(reader) -> tuple[list[dict], list[str]]:
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [gettext("The file is empty.")]
+    columns = [ALIASES.get(_key(name)) for name in header]
+    if "email" not in columns:
+        return [], [gettext("The file has no email column (its first line must name the columns).")]
+    rows = []
+    for values in reader:
+        if not any(value.strip() for value in values):
+            continue
+        row = {col: value.strip() for col, value in zip(columns, values, strict=False) if col}
+        row["_line"] = reader.line_num
+        rows.append(row)
+        if len(rows) > MAX_ROWS:
+            return [], [gettext("The file has more than %(max)s lines.") % {"max": MAX_ROWS}]
     return rows, []
 
 
