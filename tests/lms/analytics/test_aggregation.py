@@ -173,7 +173,7 @@ def test_a_check_with_nothing_wrong_compares_checksums_and_joins_nothing(passed)
     sql = [query["sql"] for query in queries.captured_queries]
     assert (
         changes,
-        sum("hash_record_extended" in q for q in sql),
+        sum("hashfloat8extended" in q for q in sql),
         any("FULL JOIN" in q or "lms_diff" in q for q in sql),
     ) == ({"history": 0, "levels": 0}, 6, False)
 
