@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from lms.analytics.rules import evidence_summary
 from lms.conf import lms_settings
 from lms.models import Statement
 from lms.signals import statements_stored
@@ -101,6 +102,7 @@ class _Row:
         "data",
         "ref_id",
         "authority",
+        "evidence",
     )
 
 
@@ -158,6 +160,7 @@ def prepare(statements: list[dict], *, authority: dict | None, now) -> list[_Row
         row.related_agents = lines(agents)
         row.related_activities = lines(activities)
         row.data = statement
+        row.evidence = evidence_summary(statement)
         if row.statement_id in seen:
             if not same_statement(seen[row.statement_id], statement):
                 raise StatementError(
@@ -185,6 +188,7 @@ COPY_COLUMNS = (
     "related_activities",
     "ref_id",
     "authority",
+    "evidence",
     "data",
 )
 
@@ -277,6 +281,7 @@ class DatabaseStatementStore(StatementStore):
                             ref_id=row.ref_id,
                             data=row.data,
                             authority=row.authority,
+                            evidence=row.evidence,
                         )
                         for row in new_rows
                     ]
@@ -336,7 +341,8 @@ def copy_data(rows, now, collectivity_id) -> bytes:
     one, and encodes ``data`` again after orjson decoded it). The ids, the object type and the timestamps
     hold no character to escape (validated, or made here); the other text values are escaped by COPY's rules
     — checked once per row on the values joined (a tab among them shows as one tab too many), the usual case
-    being nothing to escape. ``data`` comes last, as orjson's bytes.
+    being nothing to escape (the evidence summary, when there is one, always has newlines). ``data`` comes
+    last, as orjson's bytes.
     """
     middle = f"\t{now.isoformat()}\t{collectivity_id if collectivity_id is not None else _NULL}\tf\t"
     parts = []
@@ -351,9 +357,10 @@ def copy_data(rows, now, collectivity_id) -> bytes:
         related = f"{_copy_lines(row.related_agents)}\t{_copy_lines(row.related_activities)}"
         if row.authority is not authority:
             authority, escaped_authority = row.authority, _copy_value(row.authority)
+        evidence = _NULL if row.evidence is None else _copy_escape(row.evidence)
         append(
             f"{row.statement_id}\t{texts}\t{row.registration or _NULL}\t{row.timestamp.isoformat()}{middle}"
-            f"{related}\t{row.ref_id or _NULL}\t{escaped_authority}\t".encode()
+            f"{related}\t{row.ref_id or _NULL}\t{escaped_authority}\t{evidence}\t".encode()
         )
         append(_copy_json(row.data))
         append(b"\n")

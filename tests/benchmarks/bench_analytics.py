@@ -181,7 +181,7 @@ def copy_statements(connection, rng, actors, home, collectivity_ids, courses, co
     buffer = io.StringIO()
     sql = (
         "COPY lms_statement (statement_id, actor_name, agent_ifi, object_type, verb, object_id, timestamp, "
-        "stored, collectivity_id, voided, related_agents, related_activities, data) "
+        "stored, collectivity_id, voided, related_agents, related_activities, evidence, data) "
         "FROM STDIN"
     )
     chosen = rng.choices(names, weights, k=count)
@@ -242,6 +242,7 @@ def copy_statements(connection, rng, actors, home, collectivity_ids, courses, co
                         False,
                         ifi,
                         object_id,
+                        rules.evidence_summary(data),  # as the statement store writes it
                         json.dumps(data),
                     )
                 )

@@ -340,3 +340,56 @@ def test_full_rebuild_counts_and_repairs_every_kind_of_wrong_history_and_level(u
     assert services.level_history_frame().equals(right_history)
     assert sorted(LearnerCompetenceLevel.objects.values_list(*level_columns)) == right_levels
     assert services.rebuild_levels() == 0
+
+
+def _through_the_store(row):
+    """Store ``row``'s statement as the LRS does (a ``COPY`` on PostgreSQL)."""
+    from lms.xapi.storage import get_store
+
+    sent = {**row.data, "actor": {"account": {"homePage": "http://testserver", "name": row.actor_name}}}
+    sent["timestamp"] = row.timestamp.isoformat()
+    get_store().store([sent])
+    return Statement.objects.get(statement_id=row.statement_id)
+
+
+def test_the_store_writes_the_evidence_the_levels_read(uri):
+    """The summary written beside the statement carries a source with quotes, tabs, newlines and
+    backslashes through the store's ``COPY`` to the incremental path and to the full rebuild alike."""
+    source = 'Pix "orga"\tcampagne\n2026 \\N é'
+    row = statement(
+        "a",
+        v.PASSED.id,
+        validated=[{"competence": uri["1.1"], "level": 3}, {"competence": uri["1.2"], "level": 9}],
+        source=source,
+        when=day(5),
+    )
+    stored = _through_the_store(row)
+    assert stored.evidence.split("\n")[1:] == [f"v3\t{uri['1.1']}"]
+    services.process_new_statements()
+    incremental = list(CompetenceEvidence.objects.values_list("competence__uri", "level", "source"))
+    assert (incremental, services.rebuild_levels()) == ([(uri["1.1"], 3, source)], 0)
+    assert list(CompetenceEvidence.objects.values_list("competence__uri", "level", "source")) == incremental
+
+
+def test_statements_stored_before_the_summaries_get_theirs_from_the_migration(uri):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("lms.migrations.0016_statement_evidence")
+    rows = Statement.objects.bulk_create(
+        [
+            statement("a", v.PASSED.id, validated=[{"competence": uri["1.1"], "level": 2}]),
+            statement("a", v.EXPERIENCED.id),
+            statement("b", v.FAILED.id, declared=[{"competence": uri["2.1"], "level": 4}]),
+        ]
+    )
+    expected = [row.evidence for row in rows]
+    Statement.objects.update(evidence=None)
+
+    class Editor:
+        connection = connection
+
+    migration.write_summaries(apps, Editor())
+    assert [Statement.objects.get(pk=row.pk).evidence for row in rows] == expected
+    assert expected[0] is not None and expected[1] is None and expected[2] is not None

@@ -13,21 +13,31 @@ T3 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def _statement(sid, verb, *, validated=None, declared=None, source=None, objectives=None, actor="a", when=T1):
+    """A stored statement's columns, its evidence summary written from its xAPI context as the store does."""
+    extensions = {
+        key: value
+        for key, value in (
+            (v.EXT_VALIDATED_LEVELS, validated),
+            (v.EXT_DECLARED_LEVELS, declared),
+            (v.EXT_EVIDENCE_SOURCE, source),
+        )
+        if value is not None
+    }
+    context = {"extensions": extensions}
+    if objectives is not None:
+        context["contextActivities"] = {"other": objectives}
     return {
-        "seq": 1,
         "statement_id": sid,
         "actor_name": actor,
-        "verb": verb,
         "timestamp": when,
-        "validated": validated,
-        "declared": declared,
-        "source": source,
-        "objectives": objectives,
+        "evidence": rules.evidence_summary({"verb": {"id": verb}, "context": context}),
     }
 
 
 def _evidence(*statements):
-    return pipeline.extract_evidence(pd.DataFrame(list(statements)))
+    return pipeline.evidence_from_summaries(
+        pd.DataFrame(list(statements), columns=pipeline.STATEMENT_COLUMNS)
+    )
 
 
 def test_passed_assessment_validates_each_listed_level():
@@ -112,3 +122,41 @@ def test_current_declared_level_is_the_latest_self_assessment():
 
 def test_every_rule_has_a_title_and_an_explanation_for_hr_managers():
     assert all(str(rule.title) and str(rule.explanation) for rule in rules.RULES)
+
+
+def test_a_level_must_be_a_json_integer():
+    items = [
+        {"competence": "c1", "level": 3.0},
+        {"competence": "c2", "level": True},
+        {"competence": "c3", "level": "3"},
+    ]
+    assert _evidence(_statement("s1", v.PASSED.id, validated=items)).empty
+
+
+def test_of_two_items_for_the_same_competence_the_first_valid_one_counts():
+    items = [
+        {"competence": "c", "level": 12},
+        {"competence": "c", "level": 2},
+        {"competence": "c", "level": 5},
+    ]
+    evidence = _evidence(_statement("s1", v.PASSED.id, validated=items))
+    assert evidence[["competence_uri", "level"]].values.tolist() == [["c", 2]]
+
+
+def test_a_statement_may_validate_and_declare_the_same_competence():
+    item = [{"competence": "c", "level": 3}]
+    evidence = _evidence(_statement("s1", v.PASSED.id, validated=item, declared=item))
+    assert sorted(evidence["kind"]) == ["declared", "validated"]
+
+
+def test_a_source_with_quotes_tabs_and_newlines_is_kept_whole():
+    source = 'Pix "orga"\tcampagne\n2026 \\ é'
+    evidence = _evidence(
+        _statement("s1", v.PASSED.id, validated=[{"competence": "c", "level": 4}], source=source)
+    )
+    assert evidence["source"].tolist() == [source]
+
+
+def test_a_statement_without_evidence_has_no_summary():
+    assert rules.evidence_summary({"verb": {"id": v.EXPERIENCED.id}, "context": {"extensions": {}}}) is None
+    assert rules.evidence_summary({"verb": {"id": v.PASSED.id}}) is None
