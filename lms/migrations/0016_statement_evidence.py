@@ -1,4 +1,4 @@
-"""Each statement keeps the evidence it gives (``Statement.evidence``, ``lms.analytics.rules.evidence_summary``),
+"""Each statement keeps the evidence it gives (``Statement.evidence``, ``lms.xapi.evidence.evidence_summary``),
 written by the statement store; the levels are computed from it instead of each statement's ``data``.
 
 The statements already stored get theirs here, from ``data``, by the rules of this release (the same
@@ -14,7 +14,7 @@ BATCH = 2_000
 
 
 def write_summaries(apps, schema_editor):
-    from lms.analytics.rules import evidence_summary
+    from lms.xapi.evidence import evidence_summary
     from lms.xapi import vocabulary as v
 
     Statement = apps.get_model("lms", "Statement")

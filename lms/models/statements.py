@@ -84,7 +84,7 @@ class Statement(models.Model):
     authority = models.TextField(_("authority"), default="", db_default="", blank=True)
     #: The evidence the statement gives under the rules of ``lms.analytics.rules`` (its competences and
     #: levels), written with it so that the levels are computed without reading ``data``; ``None`` for most
-    #: statements, which give none (:func:`lms.analytics.rules.evidence_summary`).
+    #: statements, which give none (:func:`lms.xapi.evidence.evidence_summary`).
     evidence = models.TextField(null=True, blank=True, editable=False)
 
     objects = StatementQuerySet.as_manager()
@@ -117,7 +117,7 @@ class Statement(models.Model):
 
     def fill_evidence(self) -> None:
         """Write the evidence summary of ``data`` (the statement store does it when it stores a batch)."""
-        from lms.analytics.rules import evidence_summary  # the rules import the models
+        from lms.xapi.evidence import evidence_summary  # it imports the models
 
         self.evidence = evidence_summary(self.data) if isinstance(self.data, dict) else None
 

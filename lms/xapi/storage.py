@@ -14,7 +14,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from lms.analytics.rules import evidence_summary
 from lms.conf import lms_settings
 from lms.models import Statement
 from lms.signals import statements_stored
@@ -22,6 +21,7 @@ from lms.signals import statements_stored
 from . import vocabulary as v
 from .agents import actor_key, ifi_key, lines, related
 from .errors import StatementConflict, StatementError, StatementForbidden, ValidationError
+from .evidence import evidence_summary
 from .validation import check_statement
 
 __all__ = [
