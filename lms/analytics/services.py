@@ -562,11 +562,13 @@ SELECT statement_id, actor_name, competence_id, level, kind, source, occurred_at
 ) AS items
 WHERE competence_id IS NOT NULL
 """
-#: The evidence query runs in parallel workers only if the planner counts the rows they hand over as cheap
-#: (PostgreSQL's default ``parallel_tuple_cost`` keeps it in one process: 1.2 s instead of 0.7 s at the
-#: benchmark's size); the lines of a summary are split in the workers (``LATERAL``), where the planner caches
-#: the lines of a summary already seen (``Memoize``: the same quiz gives the same summary to many learners).
-_EVIDENCE_SETTINGS = {"parallel_tuple_cost": "0.01"}
+#: The evidence query runs in one process. Alone it is faster in parallel workers (0.7 s against 1.2 s at the
+#: benchmark's size, with ``parallel_tuple_cost`` lowered), but the nightly check runs beside the national
+#: pass's reads, themselves parallel, on a machine whose cores they fill: there the parallel plan cost 1.5
+#: core-seconds more and the nightly run took 5.5-5.9 s against 3.7-4.1 s (``make bench-analytics``, 27
+#: November 2026). The lines of a summary are split by a ``LATERAL`` function, which the planner caches for a
+#: summary already seen (``Memoize``: the same quiz gives the same summary to many learners).
+_EVIDENCE_SETTINGS = {"max_parallel_workers_per_gather": "0"}
 #: The levels a history row can have (the rules keep the others out of the evidence).
 _LEVELS = range(rules.MIN_LEVEL, rules.MAX_LEVEL + 1)
 _DATES = [f"d{level}" for level in _LEVELS]
@@ -1176,17 +1178,20 @@ def rebuild_all_snapshots(
             result = read.result()  # waited for in any case: its connection is then closed
             if upper == watermark and collectivity_ids is None:
                 reads = result
+        encoded = None
         if reads is not None and levels_unchanged:
-            results = reads["results"]
+            results, encoded = reads["results"], reads["encoded"]
             phases.lap("read and compute beside the level check")
         else:
             if reads is not None:
-                reads.pop("results", None)  # figures of levels since repaired: not kept while computing
+                # Figures of levels since repaired: not kept while computing.
+                reads.pop("results", None)
+                reads.pop("encoded", None)
             inputs = national_inputs(upper=watermark, now=now, collectivity_ids=collectivity_ids, reads=reads)
             phases.lap("read")
             results = _compute_all(inputs)
             phases.lap("compute")
-        counts = _write_snapshots(results, watermark)
+        counts = _write_snapshots(results, watermark, encoded)
         phases.lap("write")
     logger.info(
         "National pass: %d snapshots, %d rewritten, %d unchanged (%s).",
@@ -1221,7 +1226,8 @@ def _pass_beside_levels(upper: int, months, now, levels_read: threading.Event | 
     levels are read.
 
     Returns:
-        what :func:`_statement_reads` returns, plus ``"results"``: ``{collectivity id: data}``.
+        what :func:`_statement_reads` returns, plus ``"results"``: ``{collectivity id: data}``, and
+        ``"encoded"``: what :func:`_encoded` gives for them.
     """
     reads = _statement_reads(upper, months)
     phases = _Phases()
@@ -1231,8 +1237,11 @@ def _pass_beside_levels(upper: int, months, now, levels_read: threading.Event | 
     phases.lap("read")
     results = _compute_all(inputs)
     phases.lap("compute")
+    # Encoded and hashed here too, while the check still runs: the write then only compares hashes.
+    encoded = _encoded(results)
+    phases.lap("encode")
     logger.info("National pass beside the level check: %s.", phases)
-    return {**reads, "results": results}
+    return {**reads, "results": results, "encoded": encoded}
 
 
 def national_inputs(*, upper: int, now=None, collectivity_ids=None, reads=None) -> "national.NationalInputs":
@@ -1587,12 +1596,19 @@ def _packed_rows(sql: str, params: dict) -> tuple[pd.Categorical, np.ndarray]:
     return pd.Categorical.from_codes(codes, categories=names), keys
 
 
-def _write_snapshots(results: dict[int, dict], watermark: int) -> dict:
+def _encoded(results: dict[int, dict]) -> tuple[dict[int, str], dict[int, str]]:
+    """The JSON text of each collectivity's snapshot data as stored, and its hash (``data_hash``)."""
+    texts = {pk: national.dumps(encode_snapshot_groups(data)) for pk, data in results.items()}
+    return texts, {collectivity_id: national.digest(text) for collectivity_id, text in texts.items()}
+
+
+def _write_snapshots(results: dict[int, dict], watermark: int, encoded=None) -> dict:
     """Write every figures snapshot at once; rewrite the data only of those that changed.
 
     A snapshot whose data hash (``data_hash``) is the stored one only gets its ``computed_at`` and
     ``watermark`` moved (one ``UPDATE`` for all of them); the others are written in one upsert statement per
-    batch. Nothing of the old snapshots is read but their hashes.
+    batch. Nothing of the old snapshots is read but their hashes. ``encoded``: :func:`_encoded` of
+    ``results``, when made already.
 
     Returns:
         ``{"written": count, "unchanged": count}``.
@@ -1604,8 +1620,7 @@ def _write_snapshots(results: dict[int, dict], watermark: int) -> dict:
             "collectivity_id", "data_hash"
         )
     )
-    texts = {pk: national.dumps(encode_snapshot_groups(data)) for pk, data in results.items()}
-    hashes = {collectivity_id: national.digest(text) for collectivity_id, text in texts.items()}
+    texts, hashes = encoded or _encoded(results)
     unchanged = [pk for pk, data_hash in hashes.items() if stored.get(pk) == data_hash]
     changed = [pk for pk in results if stored.get(pk) != hashes[pk]]
     values = {"computed_at": computed_at, "watermark": watermark}
