@@ -1,6 +1,6 @@
 """The incremental aggregation and the full rebuild against the database."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -90,6 +90,38 @@ def test_self_assessment_gives_a_declared_level_beside_the_validated_one(uri):
         ("declared", 5),
         ("validated", 2),
     ]
+
+
+def test_the_latest_declared_level_counts_and_at_one_instant_the_highest(uri):
+    """The current declared level: the latest self-assessment, whatever its level; two declared at the same
+    instant give the higher one. The full rebuild finds what the incremental run stored (to the microsecond,
+    before 1970 too) and changes nothing."""
+    instant = day(30) + timedelta(microseconds=123457)
+    Statement.objects.bulk_create(
+        [
+            statement("a", v.COMPLETED.id, declared=[{"competence": uri["1.1"], "level": 6}], when=day(1)),
+            statement("a", v.COMPLETED.id, declared=[{"competence": uri["1.1"], "level": 2}], when=instant),
+            statement("a", v.COMPLETED.id, declared=[{"competence": uri["1.1"], "level": 3}], when=instant),
+            statement(
+                "b",
+                v.COMPLETED.id,
+                declared=[{"competence": uri["1.1"], "level": 4}],
+                when=datetime(1969, 7, 20, 20, 17, 40, 999999, tzinfo=UTC),
+            ),
+        ]
+    )
+    services.process_new_statements()
+    stored = sorted(LearnerCompetenceLevel.objects.values_list("actor_name", "level", "reached_at"))
+    changes = {}
+    assert services.rebuild_levels(changes=changes) == 0
+    assert (stored, changes.get("levels", 0)) == (
+        [
+            ("a", 3, instant),
+            ("b", 4, datetime(1969, 7, 20, 20, 17, 40, 999999, tzinfo=UTC)),
+        ],
+        0,
+    )
+    assert sorted(LearnerCompetenceLevel.objects.values_list("actor_name", "level", "reached_at")) == stored
 
 
 def test_imported_pix_evidence_keeps_its_source(uri):

@@ -403,7 +403,8 @@ def test_the_nightly_run_reads_the_activity_beside_the_level_check_and_computes_
     computed = computing_threads
 
     result = services.nightly_rebuild(now=NOW)
-    assert started == ["_pass_beside_levels"] and len(reads) == 1  # read once, in the background, and used
+    # Read once, in the background (members and levels on a third connection beside the statements), used.
+    assert started == ["_pass_beside_levels", "_members_and_levels"] and len(reads) == 1
     # The figures too were computed beside the check (it changed no level) and are the ones written.
     assert computed == ["lms-analytics-read"]
     assert (result["mismatches"], result["snapshots"]) == (0, 3)
@@ -413,7 +414,7 @@ def test_the_nightly_run_reads_the_activity_beside_the_level_check_and_computes_
     CollectivitySnapshot.objects.all().delete()
     with transaction.atomic():
         services.nightly_rebuild(now=NOW)
-    assert started == ["_pass_beside_levels"] and len(reads) == 2  # in a transaction: after the levels
+    assert started == ["_pass_beside_levels", "_members_and_levels"] and len(reads) == 2  # in a transaction
     assert computed == ["lms-analytics-read", threading.main_thread().name]
     assert snapshots() == overlapped
 
@@ -502,7 +503,8 @@ def test_a_failing_nightly_level_check_waits_for_the_read_beside_it(varied, monk
     monkeypatch.setattr(services, "rebuild_levels", failing_levels)
     with pytest.raises(RuntimeError, match="level check"):
         services.nightly_rebuild(now=NOW)
-    assert len(reads) == 1 and not reads[0]._thread.is_alive()
+    # The pass beside the check, and the members and levels read beside its statement reads: both ended.
+    assert len(reads) == 2 and not any(read._thread.is_alive() for read in reads)
 
 
 def _national_and_own(collectivity):
