@@ -644,8 +644,8 @@ _LEVELLED = "kind IN ('validated', 'declared') AND level > 0"
 #: level (exposure, level 0) fall into one group whose key is NULL, removed once its ``items`` and ``hashed``
 #: (count and sum of the rows' hashes, as :func:`_checksum_sql` computes them for the stored evidence) are
 #: added up: the evidence rows themselves are only written when the checksums differ (or on a first build),
-#: 0.5 core-s less on a good night at the benchmark's size (writing 650,000 rows to a temporary table, its
-#: ``ANALYZE`` and the second read of it).
+#: 0.3-0.6 s less in one process on a good night at the benchmark's size (writing 650,000 rows to a
+#: temporary table, its ``ANALYZE`` and the second read of it; a first build reads the statements twice).
 _NEW_GROUPS_SQL = (
     "CREATE TEMP TABLE lms_new_groups ON COMMIT DROP AS SELECT "
     + ", ".join(f"CASE WHEN levelled THEN {k} END AS {k}" for k in ("actor_name", "competence_id", "kind"))
@@ -1285,7 +1285,7 @@ def _pass_beside_levels(upper: int, months, now, levels_read: threading.Event | 
     """
     # The members and the levels are read on a third connection beside the statements: the figures can then
     # be computed as soon as the statements are read, while the check still runs, instead of leaving a core
-    # idle at the end of the night (``make bench-analytics``: 0.3-0.6 s less, 27 November 2026).
+    # idle at the end of the night (``docs/analytics.md`` § 7, run 18).
     beside = _InBackground(_members_and_levels, months)
     try:
         reads = _statement_reads(upper, months, members=lambda: beside.result()[0])
