@@ -1359,8 +1359,8 @@ def _statement_reads(upper: int, months, collectivity_ids=None, members=None) ->
     """The national pass's reads that do not depend on the levels: the collectivities, their members, the
     catalogue's hours and the activity of the window (from the statements up to ``upper``).
 
-    ``members``: a function that returns :func:`members_frame`, read meanwhile on another connection; it is
-    called once the statements are read (``None``: they are read here, before the statements).
+    ``members``: a function that returns :func:`members_frame` (by default, that function), called once the
+    statements are read: the nightly run reads the members meanwhile on another connection.
 
     Returns:
         ``{"collectivities": [...], "members": frame, "courses": frame, "activity": frame}``.
@@ -1370,9 +1370,7 @@ def _statement_reads(upper: int, months, collectivity_ids=None, members=None) ->
     if collectivity_ids is not None:
         collectivities = collectivities.filter(pk__in=list(collectivity_ids))
     collectivities = list(collectivities.values_list("pk", flat=True))
-    if members is None:
-        frame = members_frame()
-        members = lambda: frame  # noqa: E731
+    members = members or members_frame
     courses = _course_hours()
     phases.lap("collectivities and catalogue")
     read = {}
@@ -1496,12 +1494,12 @@ def _local_settings(cursor, settings: dict[str, str]):
             cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
-def _national_activity(upper: int, months, collectivities=None, *, actors=(), courses=()) -> pd.DataFrame:
+def _national_activity(upper: int, months, collectivities=None, *, actors=list, courses=()) -> pd.DataFrame:
     """The activity attributed to a collectivity in the window: see :class:`national.NationalInputs`.
 
     ``collectivities``: only the activity attributed to those (``None``: to any). ``actors`` (distinct) and
-    ``courses`` (distinct) come first among the categories of ``actor_name`` and ``course``; ``actors`` may
-    be a function that returns them, called once the statements are read.
+    ``courses`` (distinct) come first among the categories of ``actor_name`` and ``course``; ``actors`` is a
+    function that returns them, called once the statements are read.
     """
     start, end = _window(months)
     if connection.vendor == "postgresql":
@@ -1526,7 +1524,7 @@ def _national_activity(upper: int, months, collectivities=None, *, actors=(), co
         ):
             cursor.execute(_ACTIVITY_SQL.replace("{restriction}", restriction), params)
             rows = cursor.fetchall()
-        return _unpacked_activity(rows, list(actors() if callable(actors) else actors), list(courses))
+        return _unpacked_activity(rows, list(actors()), list(courses))
     statements = Statement.objects.all()
     if collectivities is not None:
         statements = statements.filter(collectivity_id__in=collectivities)
