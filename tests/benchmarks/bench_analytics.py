@@ -9,7 +9,8 @@ Creates a dedicated PostgreSQL database (``BENCH_DATABASE_URL``, default
   rebuild (``services.nightly_rebuild``, as the nightly task: levels recomputed from the statements and
   compared with the stored ones + every collectivity's snapshot in one national pass, which rewrites only the
   snapshots whose data changed, its activity read beside the level check) in a worker subprocess, with its
-  phases and peak resident memory — ``BENCH_NIGHTLY_RUNS`` nights in a row (default 3) in the same worker,
+  phases and peak resident memory (after :func:`settle`, as after the data generation) —
+  ``BENCH_NIGHTLY_RUNS`` nights in a row (default 3) in the same worker,
   the first in a fresh process, each after one more run of the floor's query: ``full_rebuild_s`` is the best
   nightly run and ``group_by_floor_s`` the best floor run (the same estimate on both sides, over the same
   minutes; every run, the fresh process's and the ratio of the medians are printed too);
@@ -159,9 +160,27 @@ def generate():
     start = time.perf_counter()
     copy_statements(connection, rng, actors, home, collectivity_ids, courses, STATEMENTS, months=12)
     say(f"  {STATEMENTS} statements copied in {time.perf_counter() - start:.1f} s")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    settle()
     return actors, home, collectivity_ids, courses
+
+
+def settle():
+    """Bring the database to the state a production server keeps between jobs, before measuring.
+
+    ``VACUUM (ANALYZE)`` as autovacuum would (this machine's server runs without it): the planner's
+    statistics, the hint bits and visibility map of the rows just written, which the first reader would
+    otherwise set (and write back) inside the timed query; then a checkpoint and ``sync``, so that the writes
+    of the data generation or of the first build are not still going to disk during the measures that follow.
+    """
+    from django.db import connection
+
+    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
+        cursor.execute("CHECKPOINT")
+    connection.close()
+    os.sync()
+    say(f"  settled (VACUUM ANALYZE, CHECKPOINT, sync) in {time.perf_counter() - start:.1f} s")
 
 
 VERBS = None
@@ -388,6 +407,7 @@ def full_rebuild(floors):
         f"  first build of the levels (empty tables): {first['levels_s']:.1f} s, of the snapshots "
         f"{first['snapshots_s']:.1f} s (RSS {first['rss_mb']:.0f} MB)"
     )
+    settle()
     lines = worker_lines("nightly")
     runs = [line for line in lines if "run" in line]
     rss = lines[-1]["rss_mb"]
