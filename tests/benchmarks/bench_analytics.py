@@ -236,11 +236,15 @@ def copy_statements(connection, rng, actors, home, collectivity_ids, courses, co
                 elif verb == v.REGISTERED.id:
                     object_id = course
                 elif verb == "declared":
-                    verb = v.COMPLETED.id
+                    # A self-assessment as the learner's space records it (learning.record_self_assessment):
+                    # "answered" on a block of the lesson, the declared levels and the moment.
+                    verb = v.ANSWERED.id
                     object_id = course + "/self-assessment"
+                    context["contextActivities"]["parent"] = [{"id": course + "/lesson"}]
                     context["extensions"][v.EXT_DECLARED_LEVELS] = [
                         {"competence": uri, "level": rng.randint(1, 6)} for uri, _ in mapping
                     ]
+                    context["extensions"][v.EXT_SELF_ASSESSMENT_MOMENT] = "before" if index % 2 else "after"
                 sid = uuid.UUID(int=rng.getrandbits(128), version=4)
                 data = {
                     "id": str(sid),
