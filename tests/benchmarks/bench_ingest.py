@@ -18,6 +18,11 @@ broker: as in production, a request only asks for an aggregation run (without a 
 eagerly inside the request, which production never does); no worker consumes it, the aggregation is measured
 by ``make bench-analytics``.
 
+``--collectivity`` posts as a collectivity's client: its statements are then attributed to it, as those of the
+learner's space are, and the stages of a course among them are written to the activity figures' index
+(``lms_stmt_course_stage``); without it (the default, as in the figures of docs/architecture.md) they are
+attributed to no collectivity.
+
 Environment: ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/postgres``: the server and
 the maintenance database used to create and drop the benchmark database, named after the process id so that
 two runs never share one).
@@ -314,6 +319,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of --statements; the median counts")
     parser.add_argument(
+        "--collectivity",
+        action="store_true",
+        help="post as a collectivity's client (its statements are attributed to it, as those of the "
+        "learner's space are, and the activity figures' index is written for them)",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         help="gunicorn workers (default: WEB_CONCURRENCY, else production's: one per core)",
@@ -343,8 +354,13 @@ def main() -> None:
     try:
         manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--no-input", "--verbosity", "0"], env=env, cwd=ROOT, check=True)
+        client = [*manage, "lms_lrs_client", "create", "bench", "--key", KEY, "--secret", SECRET]
+        if args.collectivity:
+            create = "from lms.models import Collectivity as C; C.objects.create(name='Bench', slug='bench')"
+            subprocess.run([*manage, "shell", "-c", create], env=env, cwd=ROOT, check=True)
+            client += ["--collectivity", "bench"]
         subprocess.run(
-            [*manage, "lms_lrs_client", "create", "bench", "--key", KEY, "--secret", SECRET],
+            client,
             env=env,
             cwd=ROOT,
             check=True,
