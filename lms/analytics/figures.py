@@ -22,17 +22,13 @@ import numpy as np
 import pandas as pd
 
 from lms.xapi import vocabulary as v
+from lms.xapi.evidence import COURSE_STAGES
 
 ALL = "all"
 POPULATIONS = ("agent", "elected_official", "public")
 LEVEL_RANGE = 9  # 0 (no validated level) .. 8
 PERIODS = (3, 6, 12)
-STAGES = {
-    v.REGISTERED.id: 0,  # enrolled
-    v.EXPERIENCED.id: 1,  # started
-    v.PASSED.id: 2,  # passed an assessment
-    v.COMPLETED.id: 3,  # completed
-}
+STAGES = COURSE_STAGES
 
 
 #: Hours are summed in whole seconds, so that a sum does not depend on the order of its terms (the national

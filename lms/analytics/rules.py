@@ -16,11 +16,13 @@ from lms.xapi import vocabulary as v
 
 # What the rules find in one statement is read when the statement store writes it, in the core (which
 # cannot import this layer): the source of evidence recorded by Tremplin itself, the levels of the
-# frameworks (DigComp / CRCN), and the functions that write and read a statement's evidence summary.
+# frameworks (DigComp / CRCN), and the functions that write and read a statement's evidence summary and
+# write its course stage.
 from lms.xapi.evidence import (  # noqa: F401
     DEFAULT_SOURCE,
     MAX_LEVEL,
     MIN_LEVEL,
+    course_stage,
     evidence_items,
     evidence_source,
     evidence_summary,

@@ -1439,12 +1439,15 @@ def _copy_frame(sql: str, params: dict, columns: list[str], dtypes: dict) -> pd.
 #: ``numpy.frombuffer``; the statements whose course is not in the catalogue come apart, each as its key
 #: followed by the course's text (UTF-8). Grouping by actor instead of looking the actor up per row (a
 #: 20,000-key ``jsonb`` map cost as much as the scan), 8 bytes per statement instead of a CSV line, the
-#: month by ``width_bucket`` over the month starts instead of ``extract``. The scan and each statement's
-#: key run in parallel workers, the grouping in the leader (``string_agg`` has no parallel form before
-#: PostgreSQL 16): the course (read from the JSON for experienced/passed) is looked up in the catalogue
-#: once per statement, and read again only when it is not found (``coalesce`` evaluates its second
-#: argument only then) — computed in the leader from a course column, the lookup kept it busy 0.4 s
-#: longer at the benchmark's size (27 November 2026).
+#: month by ``width_bucket`` over the month starts instead of ``extract``. The stage and the course come
+#: from ``course_stage`` (written with the statement: no JSON, no verb), and the rows from the index
+#: ``lms_stmt_course_stage``, which holds every column read, in the order of the grouping: an index-only
+#: scan of ≈ 150 bytes per statement instead of the table's ≈ 1,300, and a group aggregate that streams
+#: the rows instead of hashing them (``ORDER BY`` in the subquery asks for the index's order, which the
+#: ``OFFSET 0`` barrier would otherwise not pass on). At the benchmark's size: 0.6-1.0 core-seconds instead
+#: of 1.9-2.5 for the parallel scan of the table and its hash aggregate (27 November 2026). The course is
+#: looked up in the catalogue once per statement, and read again only when it is not found (``coalesce``
+#: evaluates its second argument only then).
 _ACTIVITY_SQL = """
 SELECT x.collectivity_id, x.actor_name,
        string_agg(x.k, ''::bytea) FILTER (WHERE length(x.k) = 8),
@@ -1454,31 +1457,34 @@ FROM (SELECT s.collectivity_id, s.actor_name,
                       CASE WHEN {course} IS NULL THEN int8send(({month_stage})::int8)
                            ELSE int8send(4294967296 + {month_stage}) || convert_to({course}, 'UTF8') END) AS k
       FROM lms_statement s
-      WHERE s.collectivity_id IS NOT NULL AND s.seq <= %(upper)s AND NOT s.voided
-        AND s.timestamp >= %(start)s AND s.timestamp < %(end)s
-        AND s.verb IN (%(registered)s, %(experienced)s, %(passed)s, %(completed)s)
+      WHERE s.course_stage IS NOT NULL AND s.collectivity_id IS NOT NULL AND NOT s.voided
+        AND s.seq <= %(upper)s AND s.timestamp >= %(start)s AND s.timestamp < %(end)s
         {restriction}
+      ORDER BY s.collectivity_id, s.actor_name
       OFFSET 0) AS x
 GROUP BY 1, 2
 """.format(
-    course="(CASE WHEN s.verb IN (%(registered)s, %(completed)s) THEN s.object_id "
-    "ELSE s.data #>> '{context,contextActivities,grouping,0,id}' END)",
-    month_stage="(width_bucket(s.timestamp, %(bounds)s::timestamptz[]) + 1) * 4 + CASE s.verb "
-    "WHEN %(registered)s THEN 0 WHEN %(experienced)s THEN 1 WHEN %(passed)s THEN 2 ELSE 3 END",
+    course="nullif(substr(s.course_stage, 2), '')",
+    month_stage="(width_bucket(s.timestamp, %(bounds)s::timestamptz[]) + 1) * 4 + ascii(s.course_stage) - 48",
     restriction="{restriction}",
 )
 _ACTIVITY_COLUMNS = ["collectivity_id", "actor_name", "m", "stage", "course"]
-#: Planner settings for :data:`_ACTIVITY_SQL`, for that query only: a parallel scan (the rows sent to the
-#: leader are narrow), and a hash aggregate over the actors. The planner counts 8 kB per ``string_agg``
-#: group (the real state is the actor's ~50 keys): it would sort the million rows instead, and the hash
-#: would spill to disk after ``hash_mem`` / 16 kB groups; ``work_mem`` is sized from the number of actors
-#: (see :func:`_activity_settings`) while the table really takes ~2.5 kB per actor. No JIT (see
-#: :func:`_rebuild_levels_in_postgresql`): set here too for the read made on a second connection.
-_ACTIVITY_SETTINGS = {"parallel_tuple_cost": "0.01", "enable_sort": "off", "jit": "off"}
+#: Planner settings for :data:`_ACTIVITY_SQL`, for that query only: one process (the nightly run's two
+#: cores are busy with the check beside it; in parallel workers the same read cost 1.1-1.2 core-seconds
+#: for 0.7 s instead of 0.6-1.0 for 0.6-0.95 s), grouping in the index's order (a hash aggregate would
+#: keep every actor's keys in memory: the planner counts 8 kB per ``string_agg`` group), no JIT (see
+#: :func:`_rebuild_levels_in_postgresql`; set here too for the read made on a second connection).
+_ACTIVITY_SETTINGS = {"max_parallel_workers_per_gather": "0", "enable_hashagg": "off", "jit": "off"}
+#: The grouped reads of the levels (:func:`_packed_rows`): a parallel scan (the rows sent to the leader are
+#: narrow) and a hash aggregate over the actors. The planner counts 8 kB per ``string_agg`` group (the real
+#: state is the actor's ~50 keys): it would sort the rows instead, and the hash would spill to disk after
+#: ``hash_mem`` / 16 kB groups; ``work_mem`` is sized from the number of actors (see
+#: :func:`_grouped_settings`) while the table really takes ~2.5 kB per actor.
+_GROUPED_SETTINGS = {"parallel_tuple_cost": "0.01", "enable_sort": "off", "jit": "off"}
 
 
-def _activity_settings(actors: int) -> dict[str, str]:
-    return {**_ACTIVITY_SETTINGS, "work_mem": f"{max(64, (actors * 16) // 1024 + 1)}MB"}
+def _grouped_settings(actors: int) -> dict[str, str]:
+    return {**_GROUPED_SETTINGS, "work_mem": f"{max(64, (actors * 16) // 1024 + 1)}MB"}
 
 
 @contextmanager
@@ -1522,7 +1528,7 @@ def _national_activity(upper: int, months, collectivities=None, *, actors=list, 
         with (
             transaction.atomic(),
             connection.cursor() as cursor,
-            _local_settings(cursor, _activity_settings(_actor_count())),
+            _local_settings(cursor, _ACTIVITY_SETTINGS),
         ):
             cursor.execute(_ACTIVITY_SQL.replace("{restriction}", restriction), params)
             rows = cursor.fetchall()
@@ -1536,26 +1542,20 @@ def _national_activity(upper: int, months, collectivities=None, *, actors=list, 
         voided=False,
         timestamp__gte=start,
         timestamp__lt=end,
-        verb__in=list(figures.STAGES),
-    ).values_list(
-        "collectivity_id",
-        "actor_name",
-        "verb",
-        "object_id",
-        "data__context__contextActivities__grouping__0__id",
-        "timestamp",
-    )
+        course_stage__isnull=False,
+    ).values_list("collectivity_id", "actor_name", "course_stage", "timestamp")
     frame = pd.DataFrame.from_records(
-        list(rows), columns=["collectivity_id", "actor_name", "verb", "object_id", "grouping", "timestamp"]
+        list(rows), columns=["collectivity_id", "actor_name", "course_stage", "timestamp"]
     )
-    is_course = frame["verb"].isin([v.REGISTERED.id, v.COMPLETED.id])
+    stages = frame["course_stage"].astype(str)
+    courses = stages.str[1:]
     return pd.DataFrame(
         {
             "collectivity_id": frame["collectivity_id"].astype("int64"),
             "actor_name": frame["actor_name"].astype(str),
             "m": figures.month_index(frame["timestamp"], months),
-            "stage": frame["verb"].map(figures.STAGES).astype("int64"),
-            "course": frame["object_id"].where(is_course, frame["grouping"]),
+            "stage": stages.str[0].astype("int64"),
+            "course": courses.mask(courses == ""),
         },
         columns=_ACTIVITY_COLUMNS,
     )
@@ -1705,7 +1705,7 @@ def _packed_rows(sql: str, params: dict) -> tuple[pd.Categorical, np.ndarray]:
     with (
         transaction.atomic(),
         connection.cursor() as cursor,
-        _local_settings(cursor, _activity_settings(_actor_count())),
+        _local_settings(cursor, _grouped_settings(_actor_count())),
     ):
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -32,10 +32,11 @@ def full_statement(data: dict, stored, authority: str) -> dict:
 
 class StatementQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
-        """Rows written by other means than the LRS (tests, imports) get their evidence summary too."""
+        """Rows written by other means than the LRS (tests, imports) get their evidence summary and course
+        stage too."""
         objs = list(objs)
         for statement in objs:
-            statement.fill_evidence()
+            statement.fill_summaries()
         return super().bulk_create(objs, *args, **kwargs)
 
 
@@ -86,6 +87,10 @@ class Statement(models.Model):
     #: levels), written with it so that the levels are computed without reading ``data``; ``None`` for most
     #: statements, which give none (:func:`lms.xapi.evidence.evidence_summary`).
     evidence = models.TextField(null=True, blank=True, editable=False)
+    #: The stage of a course the statement records for the activity figures (enrolled, started, passed,
+    #: completed) and that course, written with it so that they read neither ``data`` nor the verb; ``None``
+    #: for the other verbs (:func:`lms.xapi.evidence.course_stage`).
+    course_stage = models.TextField(null=True, blank=True, editable=False)
 
     objects = StatementQuerySet.as_manager()
 
@@ -106,20 +111,34 @@ class Statement(models.Model):
             models.Index(fields=["collectivity", "seq"], name="lms_stmt_collectivity_seq"),
             # Few statements refer to others: a partial index costs the others nothing.
             models.Index(fields=["ref_id"], name="lms_stmt_ref", condition=models.Q(ref_id__isnull=False)),
+            # The activity figures' read (``lms.analytics.services``): every statement of a stage of a
+            # course, ordered by collectivity and person, with what the figures need of it, so that the
+            # nightly run reads this index (≈ 150 bytes per statement) instead of the table (≈ 1,300)
+            # and groups the statements by person without sorting or hashing them. Written for the
+            # statements that count (most of them); a voided statement leaves it.
+            models.Index(
+                fields=["collectivity", "actor_name"],
+                include=["seq", "timestamp", "course_stage"],
+                name="lms_stmt_course_stage",
+                condition=models.Q(course_stage__isnull=False, collectivity__isnull=False, voided=False),
+            ),
         ]
 
     def __str__(self):
         return str(self.statement_id)
 
     def save(self, *args, **kwargs):
-        self.fill_evidence()
+        self.fill_summaries()
         super().save(*args, **kwargs)
 
-    def fill_evidence(self) -> None:
-        """Write the evidence summary of ``data`` (the statement store does it when it stores a batch)."""
-        from lms.xapi.evidence import evidence_summary  # it imports the models
+    def fill_summaries(self) -> None:
+        """Write the evidence summary and the course stage of ``data`` (the statement store does it when it
+        stores a batch)."""
+        from lms.xapi.evidence import course_stage, evidence_summary  # it imports the models
 
-        self.evidence = evidence_summary(self.data) if isinstance(self.data, dict) else None
+        data = self.data if isinstance(self.data, dict) else None
+        self.evidence = evidence_summary(data) if data is not None else None
+        self.course_stage = course_stage(data, self.object_id) if data is not None else None
 
     @property
     def statement(self) -> dict:

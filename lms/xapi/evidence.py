@@ -125,3 +125,43 @@ def read_evidence_summary(summary: str) -> tuple[str, list[tuple[str, int, str]]
     first, *lines = summary.split("\n")
     source = json.loads(first) if first else DEFAULT_SOURCE
     return source, [(_LETTER_KINDS[line[0]], int(line[1]), line[3:]) for line in lines]
+
+
+#: The stages of a course in the completion funnel, by verb: enrolled, started, passed an assessment,
+#: completed (the digit that starts a :func:`course_stage`). The other verbs count in no stage.
+COURSE_STAGES = {
+    v.REGISTERED.id: 0,
+    v.EXPERIENCED.id: 1,
+    v.PASSED.id: 2,
+    v.COMPLETED.id: 3,
+}
+#: The verbs whose object is the course itself (the others name it as their ``grouping`` parent).
+_COURSE_VERBS = (v.REGISTERED.id, v.COMPLETED.id)
+#: Course IRIs are kept to the length of ``Statement.object_id``.
+COURSE_LENGTH = 500
+
+
+def course_stage(statement: dict, object_id: str) -> str | None:
+    """The stage of a course a statement records, as stored beside it (``Statement.course_stage``), or
+    ``None`` for a verb of no stage (:data:`COURSE_STAGES`).
+
+    The stage's digit followed by the course's IRI: ``object_id`` (the stored object) for an enrolment or a
+    completion, the first ``context.contextActivities.grouping`` activity for a lesson or an assessment
+    (nothing after the digit when there is none). Written when the statement is stored so that the activity
+    figures read neither the statement's JSON nor its verb (``lms.analytics.services``); a change to this
+    rule comes with a migration that writes them again.
+    """
+    verb = statement.get("verb")
+    stage = COURSE_STAGES.get(verb.get("id")) if isinstance(verb, dict) else None
+    if stage is None:
+        return None
+    if verb["id"] in _COURSE_VERBS:
+        course = object_id
+    else:
+        context = statement.get("context")
+        activities = context.get("contextActivities") if isinstance(context, dict) else None
+        grouping = activities.get("grouping") if isinstance(activities, dict) else None
+        first = grouping[0] if isinstance(grouping, list) and grouping else None
+        course = first.get("id") if isinstance(first, dict) else None
+        course = course if isinstance(course, str) else ""
+    return f"{stage}{course[:COURSE_LENGTH]}"

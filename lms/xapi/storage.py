@@ -21,7 +21,7 @@ from lms.signals import statements_stored
 from . import vocabulary as v
 from .agents import actor_key, ifi_key, lines, related
 from .errors import StatementConflict, StatementError, StatementForbidden, ValidationError
-from .evidence import evidence_summary
+from .evidence import course_stage, evidence_summary
 from .validation import check_statement
 
 __all__ = [
@@ -103,6 +103,7 @@ class _Row:
         "ref_id",
         "authority",
         "evidence",
+        "course_stage",
     )
 
 
@@ -161,6 +162,7 @@ def prepare(statements: list[dict], *, authority: dict | None, now) -> list[_Row
         row.related_activities = lines(activities)
         row.data = statement
         row.evidence = evidence_summary(statement)
+        row.course_stage = course_stage(statement, row.object_id)
         if row.statement_id in seen:
             if not same_statement(seen[row.statement_id], statement):
                 raise StatementError(
@@ -189,6 +191,7 @@ COPY_COLUMNS = (
     "ref_id",
     "authority",
     "evidence",
+    "course_stage",
     "data",
 )
 
@@ -282,6 +285,7 @@ class DatabaseStatementStore(StatementStore):
                             data=row.data,
                             authority=row.authority,
                             evidence=row.evidence,
+                            course_stage=row.course_stage,
                         )
                         for row in new_rows
                     ]
@@ -358,9 +362,10 @@ def copy_data(rows, now, collectivity_id) -> bytes:
         if row.authority is not authority:
             authority, escaped_authority = row.authority, _copy_value(row.authority)
         evidence = _NULL if row.evidence is None else _copy_escape(row.evidence)
+        stage = _NULL if row.course_stage is None else _copy_value(row.course_stage)
         append(
             f"{row.statement_id}\t{texts}\t{row.registration or _NULL}\t{row.timestamp.isoformat()}{middle}"
-            f"{related}\t{row.ref_id or _NULL}\t{escaped_authority}\t{evidence}\t".encode()
+            f"{related}\t{row.ref_id or _NULL}\t{escaped_authority}\t{evidence}\t{stage}\t".encode()
         )
         append(_copy_json(row.data))
         append(b"\n")

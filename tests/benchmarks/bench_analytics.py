@@ -189,6 +189,7 @@ VERBS = None
 def copy_statements(connection, rng, actors, home, collectivity_ids, courses, count, *, months, recent=False):
     from lms.analytics import rules
     from lms.xapi import vocabulary as v
+    from lms.xapi.evidence import course_stage
 
     site = "http://testserver"
     verbs = [
@@ -204,8 +205,8 @@ def copy_statements(connection, rng, actors, home, collectivity_ids, courses, co
     buffer = io.StringIO()
     sql = (
         "COPY lms_statement (statement_id, actor_name, agent_ifi, object_type, verb, object_id, timestamp, "
-        "stored, collectivity_id, voided, related_agents, related_activities, evidence, data) "
-        "FROM STDIN"
+        "stored, collectivity_id, voided, related_agents, related_activities, evidence, course_stage, "
+        "data) FROM STDIN"
     )
     chosen = rng.choices(names, weights, k=count)
     with connection.cursor() as cursor:
@@ -270,6 +271,7 @@ def copy_statements(connection, rng, actors, home, collectivity_ids, courses, co
                         ifi,
                         object_id,
                         rules.evidence_summary(data),  # as the statement store writes it
+                        course_stage(data, object_id),
                         json.dumps(data),
                     )
                 )

@@ -374,13 +374,13 @@ def test_full_rebuild_counts_and_repairs_every_kind_of_wrong_history_and_level(u
     assert services.rebuild_levels() == 0
 
 
-def _through_the_store(row):
+def _through_the_store(row, collectivity=None):
     """Store ``row``'s statement as the LRS does (a ``COPY`` on PostgreSQL)."""
     from lms.xapi.storage import get_store
 
     sent = {**row.data, "actor": {"account": {"homePage": "http://testserver", "name": row.actor_name}}}
     sent["timestamp"] = row.timestamp.isoformat()
-    get_store().store([sent])
+    get_store().store([sent], collectivity=collectivity)
     return Statement.objects.get(statement_id=row.statement_id)
 
 
@@ -401,6 +401,47 @@ def test_the_store_writes_the_evidence_the_levels_read(uri):
     incremental = list(CompetenceEvidence.objects.values_list("competence__uri", "level", "source"))
     assert (incremental, services.rebuild_levels()) == ([(uri["1.1"], 3, source)], 0)
     assert list(CompetenceEvidence.objects.values_list("competence__uri", "level", "source")) == incremental
+
+
+def test_the_store_writes_the_course_stage_the_activity_figures_read(uri, commune):
+    """The course stage travels through the store's ``COPY`` (a course IRI with characters ``COPY``
+    escapes) and is what the national pass counts: the enrolment, the lesson started in that course."""
+    course = "http://testserver/xapi/activities/course/a\\b"
+    enrolled = statement("a", v.REGISTERED.id, object_id=course, when=timezone.now())
+    started = statement("a", v.EXPERIENCED.id, grouping=course, when=timezone.now())
+    stored = [_through_the_store(row, commune) for row in (enrolled, started)]
+    assert [row.course_stage for row in stored] == [f"0{course}", f"1{course}"]
+    assert Statement.objects.get(statement_id=started.statement_id).course_stage == f"1{course}"
+    months = services.snapshot_months()
+    activity = services._national_activity(services.safe_upper_bound(0), months, courses=[course])
+    counted = sorted(zip(activity["stage"], activity["course"].astype(str), strict=True))
+    assert counted == [(0, course), (1, course)]
+
+
+def test_statements_stored_before_the_course_stages_get_theirs_from_the_migration():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("lms.migrations.0017_statement_course_stage")
+    course = "http://testserver/xapi/activities/course"
+    rows = Statement.objects.bulk_create(
+        [
+            statement("a", v.REGISTERED.id, object_id=course),
+            statement("a", v.PASSED.id, grouping=course),
+            statement("a", v.EXPERIENCED.id),
+            statement("b", v.FAILED.id, grouping=course),
+        ]
+    )
+    expected = [row.course_stage for row in rows]
+    Statement.objects.update(course_stage=None)
+
+    class Editor:
+        connection = connection
+
+    migration.write_course_stages(apps, Editor())
+    assert [Statement.objects.get(pk=row.pk).course_stage for row in rows] == expected
+    assert expected == [f"0{course}", f"2{course}", "1", None]
 
 
 def test_statements_stored_before_the_summaries_get_theirs_from_the_migration(uri):

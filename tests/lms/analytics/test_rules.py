@@ -160,3 +160,25 @@ def test_a_source_with_quotes_tabs_and_newlines_is_kept_whole():
 def test_a_statement_without_evidence_has_no_summary():
     assert rules.evidence_summary({"verb": {"id": v.EXPERIENCED.id}, "context": {"extensions": {}}}) is None
     assert rules.evidence_summary({"verb": {"id": v.PASSED.id}}) is None
+
+
+def test_a_statement_records_the_stage_of_the_course_it_names():
+    """The stage and course the activity figures count (the completion funnel, hours, active learners):
+    the object for an enrolment or a completion, the ``grouping`` parent for a lesson or an assessment."""
+    course = "http://testserver/xapi/activities/course/budget"
+
+    def stage(verb, object_id=course + "/lesson", grouping=None):
+        context = {"contextActivities": {"grouping": [{"id": grouping}]}} if grouping else {}
+        return rules.course_stage({"verb": {"id": verb}, "context": context}, object_id)
+
+    assert stage(v.REGISTERED.id, course) == f"0{course}"
+    assert stage(v.EXPERIENCED.id, grouping=course) == f"1{course}"
+    assert stage(v.PASSED.id, course + "/quiz", grouping=course) == f"2{course}"
+    assert stage(v.COMPLETED.id, course, grouping="http://elsewhere/programme") == f"3{course}"
+    # A lesson outside any course is still activity (an active learner), of no course.
+    assert stage(v.EXPERIENCED.id) == "1"
+    # Verbs of no stage: no activity of a course.
+    assert stage(v.FAILED.id, grouping=course) is None
+    assert stage(v.ANSWERED.id, grouping=course) is None
+    # A course IRI is kept to the length of the stored object's.
+    assert stage(v.EXPERIENCED.id, grouping="http://x/" + "y" * 600) == "1" + ("http://x/" + "y" * 600)[:500]
