@@ -1518,10 +1518,6 @@ def _national_activity(upper: int, months, collectivities=None, *, actors=list, 
             "upper": upper,
             "start": start,
             "end": end,
-            "registered": v.REGISTERED.id,
-            "experienced": v.EXPERIENCED.id,
-            "passed": v.PASSED.id,
-            "completed": v.COMPLETED.id,
             "courses": json.dumps({name: number for number, name in enumerate(courses)}),
         }
         # A transaction (a savepoint inside the national pass's) bounds the settings, whatever happens.

@@ -137,8 +137,10 @@ COURSE_STAGES = {
 }
 #: The verbs whose object is the course itself (the others name it as their ``grouping`` parent).
 _COURSE_VERBS = (v.REGISTERED.id, v.COMPLETED.id)
-#: Course IRIs are kept to the length of ``Statement.object_id``.
-COURSE_LENGTH = 500
+#: Course IRIs are kept to the length of ``Statement.object_id``, and to a number of bytes that keeps an
+#: entry of the index ``lms_stmt_course_stage`` (with an ``actor_name`` of up to 1,020 bytes) under the
+#: 2,704 bytes of a b-tree entry, which would otherwise refuse the statement's whole batch.
+COURSE_LENGTH, COURSE_BYTES = 500, 1_200
 
 
 def course_stage(statement: dict, object_id: str) -> str | None:
@@ -164,4 +166,7 @@ def course_stage(statement: dict, object_id: str) -> str | None:
         first = grouping[0] if isinstance(grouping, list) and grouping else None
         course = first.get("id") if isinstance(first, dict) else None
         course = course if isinstance(course, str) else ""
-    return f"{stage}{course[:COURSE_LENGTH]}"
+    course = course[:COURSE_LENGTH]
+    if len(course) * 4 > COURSE_BYTES:  # only IRIs of many non-ASCII characters can go over
+        course = course.encode()[:COURSE_BYTES].decode(errors="ignore")
+    return f"{stage}{course}"

@@ -21,7 +21,7 @@ from lms.signals import statements_stored
 from . import vocabulary as v
 from .agents import actor_key, ifi_key, lines, related
 from .errors import StatementConflict, StatementError, StatementForbidden, ValidationError
-from .evidence import course_stage, evidence_summary
+from .evidence import COURSE_STAGES, course_stage, evidence_summary
 from .validation import check_statement
 
 __all__ = [
@@ -423,3 +423,42 @@ def _unique_violation_as_integrity_error():
 def get_store() -> StatementStore:
     """Return the configured statement store."""
     return import_string(lms_settings.STATEMENT_STORE)()
+
+
+def write_course_stages(statements, connection, batch: int = 10_000) -> int:
+    """Write the course stage (:func:`course_stage`) of the statements of a stage among ``statements`` (a
+    queryset of ``lms.Statement``, or of its historical model in a migration), from their verb, object and
+    ``grouping``, in batches in ``seq`` order; the number written.
+
+    Migration ``0017_statement_course_stage`` writes those stored before it; ``manage.py
+    lms_write_course_stages`` those a previous release stored without one while the new one was migrating.
+    """
+    candidates = statements.using(connection.alias).filter(verb__in=list(COURSE_STAGES))
+    last, written = 0, 0
+    with connection.cursor() as cursor:
+        while True:
+            rows = list(
+                candidates.filter(seq__gt=last)
+                .order_by("seq")
+                .values_list("seq", "verb", "object_id", "data__context__contextActivities__grouping")[:batch]
+            )
+            if not rows:
+                return written
+            last = rows[-1][0]
+            seqs, stages = [], []
+            for seq, verb, object_id, grouping in rows:
+                seqs.append(seq)
+                statement = {"verb": {"id": verb}, "context": {"contextActivities": {"grouping": grouping}}}
+                stages.append(course_stage(statement, object_id))
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "UPDATE lms_statement s SET course_stage = u.stage "
+                    "FROM unnest(%s::bigint[], %s::text[]) AS u(seq, stage) WHERE s.seq = u.seq",
+                    [seqs, stages],
+                )
+            else:
+                cursor.executemany(
+                    "UPDATE lms_statement SET course_stage = %s WHERE seq = %s",
+                    list(zip(stages, seqs, strict=True)),
+                )
+            written += len(rows)

@@ -1,5 +1,6 @@
 """The incremental aggregation and the full rebuild against the database."""
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -404,18 +405,47 @@ def test_the_store_writes_the_evidence_the_levels_read(uri):
 
 
 def test_the_store_writes_the_course_stage_the_activity_figures_read(uri, commune):
-    """The course stage travels through the store's ``COPY`` (a course IRI with characters ``COPY``
-    escapes) and is what the national pass counts: the enrolment, the lesson started in that course."""
+    """The course stage travels through the store's ``COPY`` (course IRIs with characters ``COPY`` escapes,
+    and not ASCII) and is what the national pass counts: the enrolment and the lesson started in a course of
+    the catalogue, the assessment passed in a course outside it (counted under its IRI)."""
     course = "http://testserver/xapi/activities/course/a\\b"
+    elsewhere = "http://ailleurs.example/activités/évaluation"
     enrolled = statement("a", v.REGISTERED.id, object_id=course, when=timezone.now())
     started = statement("a", v.EXPERIENCED.id, grouping=course, when=timezone.now())
-    stored = [_through_the_store(row, commune) for row in (enrolled, started)]
-    assert [row.course_stage for row in stored] == [f"0{course}", f"1{course}"]
-    assert Statement.objects.get(statement_id=started.statement_id).course_stage == f"1{course}"
+    passed = statement("a", v.PASSED.id, grouping=elsewhere, when=timezone.now())
+    stored = [_through_the_store(row, commune) for row in (enrolled, started, passed)]
+    assert [row.course_stage for row in stored] == [f"0{course}", f"1{course}", f"2{elsewhere}"]
     months = services.snapshot_months()
     activity = services._national_activity(services.safe_upper_bound(0), months, courses=[course])
-    counted = sorted(zip(activity["stage"], activity["course"].astype(str), strict=True))
-    assert counted == [(0, course), (1, course)]
+    counted = sorted(zip(activity["m"], activity["stage"], activity["course"].astype(str), strict=True))
+    now = len(months)
+    assert counted == [(now, 0, course), (now, 1, course), (now, 2, elsewhere)]
+
+
+def test_statements_a_previous_release_stored_without_a_course_stage_get_theirs_from_the_command(commune):
+    """During an upgrade, a process of the previous release may store statements after migration 0017:
+    ``lms_write_course_stages`` gives them their course stage, and the activity figures count them."""
+    course = "http://testserver/xapi/activities/course"
+    rows = Statement.objects.bulk_create(
+        [
+            statement("a", v.REGISTERED.id, object_id=course, when=timezone.now(), collectivity=commune),
+            statement("a", v.EXPERIENCED.id, grouping=course, when=timezone.now(), collectivity=commune),
+            statement("a", v.ANSWERED.id, grouping=course, when=timezone.now(), collectivity=commune),
+        ]
+    )
+    Statement.objects.filter(pk=rows[1].pk).update(course_stage=None)  # as the previous release wrote it
+    months = services.snapshot_months()
+    upper = services.safe_upper_bound(0)
+    assert len(services._national_activity(upper, months, courses=[course])) == 1
+    out = io.StringIO()
+    call_command("lms_write_course_stages", stdout=out)
+    assert out.getvalue().startswith("1 ")
+    assert [Statement.objects.get(pk=row.pk).course_stage for row in rows] == [
+        f"0{course}",
+        f"1{course}",
+        None,
+    ]
+    assert sorted(services._national_activity(upper, months, courses=[course])["stage"]) == [0, 1]
 
 
 def test_statements_stored_before_the_course_stages_get_theirs_from_the_migration():

@@ -182,3 +182,20 @@ def test_a_statement_records_the_stage_of_the_course_it_names():
     assert stage(v.ANSWERED.id, grouping=course) is None
     # A course IRI is kept to the length of the stored object's.
     assert stage(v.EXPERIENCED.id, grouping="http://x/" + "y" * 600) == "1" + ("http://x/" + "y" * 600)[:500]
+    # ... and to 1,200 bytes (a b-tree entry of its index must fit), never cutting a character in two.
+    wide = stage(v.EXPERIENCED.id, grouping="http://x/" + "𝔂" * 400)
+    assert len(wide.encode()) <= 1 + 1_200 and wide.startswith("1http://x/𝔂") and wide.endswith("𝔂")
+    # Shapes the LRS would refuse, written by hand: no course rather than an error.
+    assert (
+        rules.course_stage(
+            {"verb": {"id": v.PASSED.id}, "context": {"contextActivities": {"grouping": {}}}}, "x"
+        )
+        == "2"
+    )
+    assert (
+        rules.course_stage(
+            {"verb": {"id": v.PASSED.id}, "context": {"contextActivities": {"grouping": [{"id": 3}]}}}, "x"
+        )
+        == "2"
+    )
+    assert rules.course_stage({"object": {"id": "x"}}, "x") is None
