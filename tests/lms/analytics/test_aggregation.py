@@ -448,12 +448,22 @@ def test_statements_a_previous_release_stored_without_a_course_stage_get_theirs_
     assert sorted(services._national_activity(upper, months, courses=[course])["stage"]) == [0, 1]
 
 
-def test_statements_stored_before_the_course_stages_get_theirs_from_the_migration():
+def _written_again_by(migration: str, step: str, column: str, rows: list) -> list:
+    """``column`` of ``rows`` emptied, then written by the data step ``step`` of ``migration``: the values."""
     import importlib
 
     from django.apps import apps
 
-    migration = importlib.import_module("lms.migrations.0017_statement_course_stage")
+    Statement.objects.update(**{column: None})
+
+    class Editor:
+        connection = connection
+
+    getattr(importlib.import_module(f"lms.migrations.{migration}"), step)(apps, Editor())
+    return [getattr(Statement.objects.get(pk=row.pk), column) for row in rows]
+
+
+def test_statements_stored_before_the_course_stages_get_theirs_from_the_migration():
     course = "http://testserver/xapi/activities/course"
     rows = Statement.objects.bulk_create(
         [
@@ -464,22 +474,14 @@ def test_statements_stored_before_the_course_stages_get_theirs_from_the_migratio
         ]
     )
     expected = [row.course_stage for row in rows]
-    Statement.objects.update(course_stage=None)
-
-    class Editor:
-        connection = connection
-
-    migration.write_course_stages(apps, Editor())
-    assert [Statement.objects.get(pk=row.pk).course_stage for row in rows] == expected
     assert expected == [f"0{course}", f"2{course}", "1", None]
+    assert (
+        _written_again_by("0017_statement_course_stage", "write_course_stages", "course_stage", rows)
+        == expected
+    )
 
 
 def test_statements_stored_before_the_summaries_get_theirs_from_the_migration(uri):
-    import importlib
-
-    from django.apps import apps
-
-    migration = importlib.import_module("lms.migrations.0016_statement_evidence")
     rows = Statement.objects.bulk_create(
         [
             statement("a", v.PASSED.id, validated=[{"competence": uri["1.1"], "level": 2}]),
@@ -488,11 +490,5 @@ def test_statements_stored_before_the_summaries_get_theirs_from_the_migration(ur
         ]
     )
     expected = [row.evidence for row in rows]
-    Statement.objects.update(evidence=None)
-
-    class Editor:
-        connection = connection
-
-    migration.write_summaries(apps, Editor())
-    assert [Statement.objects.get(pk=row.pk).evidence for row in rows] == expected
     assert expected[0] is not None and expected[1] is None and expected[2] is not None
+    assert _written_again_by("0016_statement_evidence", "write_summaries", "evidence", rows) == expected
